@@ -1,0 +1,257 @@
+/** Describe an element safely: which element was acted on, never what a visitor typed. */
+import type { TargetInfo } from '../types';
+import { maskText } from '../privacy';
+
+/** What counts as something a visitor acts on (a click on plain content is not captured). */
+export const ACTIONABLE =
+  'a[href],area[href],button,input[type=submit],input[type=button],input[type=reset],input[type=image],' +
+  '[role=button],[role=link],[data-waymark]';
+
+/** The ignore selector used when the configured one is not a valid selector. */
+const FALLBACK_IGNORE = '[data-waymark-ignore]';
+
+const MAX_TEXT = 100;
+// Text gathered before masking: enough to mask what ends up in the first 100 characters.
+const MAX_RAW_TEXT = 1000;
+
+// File extensions that make a link a download (Plausible and Amplitude ship similar lists).
+const DOWNLOAD_EXT =
+  /\.(?:pdf|zip|rar|7z|gz|tgz|bz2|xz|tar|dmg|exe|msi|pkg|deb|rpm|apk|ipa|iso|csv|xlsx?|docx?|pptx?|odt|ods|odp|rtf|txt|epub|mobi|mp3|wav|flac|mp4|mov|avi|mkv|wmv|ics|vcf)$/i;
+
+// Values (not labels) live in these, so their content is never read as text.
+const NO_TEXT_TAGS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'OPTION', 'SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE']);
+
+// Classes that describe a state rather than an element: they come and go, so they make unstable selectors.
+const STATE_CLASS =
+  /^(?:is-|has-)|^(?:active|selected|open|opened|hover|focus|focused|disabled|visible|hidden|show|shown|collapsed|expanded|current|checked|loading)$/i;
+// CSS-in-JS and framework prefixes whose classes are generated per build.
+const GENERATED_PREFIX = /^(?:css|sc|jsx|svelte|emotion|styled|tw|ng|astro|vue|ember)-/i;
+
+/** Options for `describeElement`. */
+export interface DescribeOptions {
+  /** Scrub a URL the way every URL leaving the page is scrubbed. */
+  scrub(url: string): string;
+  /** Descendants matching this are left out of the element's text. */
+  ignoreSelector?: string;
+  /** Host of the page, to flag outbound links; defaults to the element's document location. */
+  pageHost?: string;
+}
+
+/** The element an event really belongs to: `composedPath()[0]` (inside open shadow roots) or the target. */
+export function eventElement(event: Event): Element | null {
+  const path = typeof event.composedPath === 'function' ? event.composedPath() : [];
+  const first = (path[0] ?? event.target) as Node | null;
+  return isElement(first) ? first : null;
+}
+
+/** True for element nodes, across windows and realms. */
+export function isElement(node: unknown): node is Element {
+  return !!node && (node as Node).nodeType === 1;
+}
+
+/** The parent element, stepping out of shadow roots to their host. */
+function parentOf(el: Element): Element | null {
+  if (el.parentElement) return el.parentElement;
+  const root = el.parentNode as (Node & { host?: Element }) | null;
+  return root && root.nodeType === 11 && isElement(root.host) ? root.host : null;
+}
+
+function matches(el: Element, selector: string): boolean {
+  try {
+    return el.matches(selector);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The nearest actionable element at or above `el` (a link, a button, a marked
+ * element), so a click on an inner icon or span counts for its button; `null`
+ * for plain content.
+ */
+export function actionableAncestor(el: Element | null): Element | null {
+  for (let node = el; node; node = parentOf(node)) {
+    if (matches(node, ACTIONABLE)) return node;
+  }
+  return null;
+}
+
+/** True when `el` or any ancestor (across shadow roots) matches `ignoreSelector`. */
+export function isIgnored(el: Element, ignoreSelector: string): boolean {
+  let selector = ignoreSelector || FALLBACK_IGNORE;
+  try {
+    el.matches(selector);
+  } catch {
+    selector = FALLBACK_IGNORE; // a bad selector must not switch ignoring off
+  }
+  for (let node: Element | null = el; node; node = parentOf(node)) {
+    if (matches(node, selector)) return true;
+  }
+  return false;
+}
+
+/** True for content a visitor can type into (`contenteditable` and its descendants). */
+export function isEditable(el: Element): boolean {
+  const ce = el.closest('[contenteditable]');
+  return !!ce && ce.getAttribute('contenteditable') !== 'false';
+}
+
+/**
+ * Visible text of an element, whitespace collapsed, masked and bounded. Skips
+ * form fields, editable content and ignored descendants: labels, never typed data.
+ */
+export function safeText(el: Element, ignoreSelector?: string): string | undefined {
+  if (isEditable(el)) return undefined;
+  let raw = '';
+  const walk = (node: Node): void => {
+    for (let child = node.firstChild; child && raw.length < MAX_RAW_TEXT; child = child.nextSibling) {
+      if (child.nodeType === 3) raw += child.nodeValue ?? '';
+      else if (isElement(child)) {
+        if (NO_TEXT_TAGS.has(child.tagName.toUpperCase())) continue;
+        const ce = child.getAttribute('contenteditable');
+        if (ce !== null && ce !== 'false') continue;
+        if (ignoreSelector && isIgnoredSelf(child, ignoreSelector)) continue;
+        raw += ' ';
+        walk(child);
+        raw += ' ';
+      }
+    }
+  };
+  walk(el);
+  return bound(raw);
+}
+
+function isIgnoredSelf(el: Element, selector: string): boolean {
+  return matches(el, selector) || (selector !== FALLBACK_IGNORE && matches(el, FALLBACK_IGNORE));
+}
+
+/** Collapse whitespace, mask e-mail/phone/card runs, then cut to 100 characters. */
+export function bound(text: string | null | undefined): string | undefined {
+  if (!text) return undefined;
+  const clean = maskText(text.slice(0, MAX_RAW_TEXT).replace(/\s+/g, ' ').trim());
+  if (!clean) return undefined;
+  return clean.length > MAX_TEXT ? clean.slice(0, MAX_TEXT - 1).trimEnd() + '…' : clean;
+}
+
+/** The label of an element: its text, or for icon-only controls `aria-label`, `title` or an image's `alt`. */
+function labelOf(el: Element, ignoreSelector?: string): string | undefined {
+  const tag = el.tagName.toUpperCase();
+  if (tag === 'INPUT') {
+    const type = (el.getAttribute('type') ?? '').toLowerCase();
+    // Only button-like inputs: their value is the label on the button, not typed data.
+    if (type === 'submit' || type === 'button' || type === 'reset') {
+      return bound((el as HTMLInputElement).value) ?? bound(el.getAttribute('aria-label'));
+    }
+    if (type === 'image') return bound(el.getAttribute('alt')) ?? bound(el.getAttribute('aria-label'));
+    return bound(el.getAttribute('aria-label'));
+  }
+  const text = safeText(el, ignoreSelector);
+  if (text) return text;
+  if (isEditable(el)) return undefined;
+  const img = el.querySelector('img[alt]');
+  return (
+    bound(el.getAttribute('aria-label')) ?? bound(el.getAttribute('title')) ?? bound(img?.getAttribute('alt'))
+  );
+}
+
+/** Link facts: scrubbed href, outbound and download flags. */
+function linkOf(el: Element, opts: DescribeOptions): Pick<TargetInfo, 'href' | 'outbound' | 'download'> {
+  const attr = el.getAttribute('href') ?? el.getAttribute('xlink:href');
+  if (attr === null || !matches(el, 'a,area')) return {};
+  let url: URL;
+  try {
+    url = new URL(attr, el.ownerDocument?.baseURI);
+  } catch {
+    return {};
+  }
+  const out: Pick<TargetInfo, 'href' | 'outbound' | 'download'> = {};
+  const protocol = url.protocol;
+  if (protocol === 'http:' || protocol === 'https:') {
+    out.href = opts.scrub(url.href);
+    const host = opts.pageHost ?? el.ownerDocument?.location?.hostname ?? '';
+    if (host && bareHost(url.hostname) !== bareHost(host)) out.outbound = true;
+    if (el.hasAttribute('download') || DOWNLOAD_EXT.test(url.pathname)) out.download = true;
+  } else if (protocol === 'mailto:' || protocol === 'tel:' || protocol === 'sms:') {
+    // The address is personal data; keep only what kind of link it was.
+    out.href = protocol + (protocol === 'mailto:' ? '[email]' : '[phone]');
+  } else if (protocol === 'blob:' || protocol === 'data:') {
+    if (el.hasAttribute('download')) out.download = true;
+  }
+  // javascript: and other schemes: no href.
+  return out;
+}
+
+function bareHost(host: string): string {
+  return host.toLowerCase().replace(/^www\./, '');
+}
+
+/** Describe an element for a `click` event: tag, id, masked text, scrubbed href, selector and link flags. */
+export function describeElement(el: Element, opts: DescribeOptions): TargetInfo {
+  const info: TargetInfo = { tag: el.tagName.toLowerCase(), selector: cssPath(el) };
+  const id = el.getAttribute('id');
+  if (id) info.id = bound(id);
+  const text = labelOf(el, opts.ignoreSelector);
+  if (text) info.text = text;
+  Object.assign(info, linkOf(el, opts));
+  return info;
+}
+
+/** True for ids and classes that look hand-written (not generated per build or per render). */
+export function isStableToken(token: string): boolean {
+  if (!/^[A-Za-z][\w-]*$/.test(token)) return false; // also rules out React's `:r1:` ids and Tailwind's `md:flex`
+  if (/\d{3,}/.test(token) || GENERATED_PREFIX.test(token)) return false;
+  // Hash-like tail, e.g. `Button_primary__3xYz1`: letters and 2+ digits mixed in a 5+ character chunk.
+  const tail = token.split(/[-_]+/).pop() ?? '';
+  if (tail.length >= 5 && /[A-Za-z]/.test(tail) && (tail.match(/\d/g)?.length ?? 0) >= 2) return false;
+  return true;
+}
+
+function stableClasses(el: Element): string[] {
+  const cls = el.getAttribute('class');
+  if (!cls) return [];
+  return cls
+    .split(/\s+/)
+    .filter((c) => c && isStableToken(c) && !STATE_CLASS.test(c))
+    .slice(0, 2);
+}
+
+/** An anchor that makes a selector unique and stable on its own: `#id` or `tag[data-waymark="…"]`. */
+function anchorOf(el: Element): string | undefined {
+  const id = el.getAttribute('id');
+  if (id && isStableToken(id)) return '#' + id;
+  const mark = el.getAttribute('data-waymark');
+  if (mark && /^[\w .:/-]{1,80}$/.test(mark)) return `${el.tagName.toLowerCase()}[data-waymark="${mark}"]`;
+  return undefined;
+}
+
+/**
+ * A short, stable CSS path: `#id`, `tag[data-waymark="…"]`, or up to four
+ * `tag.class` steps with `:nth-of-type` where siblings would be ambiguous.
+ * Generated-looking ids and classes are left out.
+ */
+export function cssPath(el: Element): string {
+  const parts: string[] = [];
+  let node: Element | null = el;
+  while (node && parts.length < 4) {
+    const anchor = anchorOf(node);
+    if (anchor) {
+      parts.unshift(anchor);
+      break;
+    }
+    const tag = node.tagName.toLowerCase();
+    if (tag === 'html' || (tag === 'body' && parts.length > 0)) break;
+    const classes = stableClasses(node);
+    let seg = tag + classes.map((c) => '.' + c).join('');
+    const parent: Element | null = node.parentElement;
+    if (parent) {
+      const same = Array.from(parent.children).filter((c) => c.tagName === node!.tagName);
+      if (same.length > 1) {
+        const twins = classes.length ? same.filter((c) => classes.every((k) => c.classList.contains(k))) : same;
+        if (twins.length > 1) seg += `:nth-of-type(${same.indexOf(node) + 1})`;
+      }
+    }
+    parts.unshift(seg);
+    node = parent;
+  }
+  return parts.join(' > ');
+}

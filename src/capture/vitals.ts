@@ -1,0 +1,139 @@
+/** `web_vital` events: LCP, INP, CLS, FCP and TTFB from a lazily loaded web-vitals. */
+import type { MetricType } from 'web-vitals';
+import type { CaptureContext, CaptureModule } from './context';
+import type { StartVitals } from './vitals-load';
+
+/** Loads the web-vitals half; resolves undefined when it cannot be loaded. */
+export type VitalsLoader = (ctx: CaptureContext) => Promise<StartVitals | undefined>;
+
+/** Key under `window.waymark` where the script-tag chunk leaves its `startVitals`. */
+export const VITALS_HOOK = '_vitals';
+
+/** ESM builds: a dynamic import, which bundlers split into its own chunk. */
+export const importVitals: VitalsLoader = () =>
+  import('./vitals-load').then(
+    (m) => m.startVitals,
+    () => undefined,
+  );
+
+const injected = new Map<string, Promise<StartVitals | undefined>>();
+
+/**
+ * Script-tag build: load the chunk at `src` with a `<script>` element carrying
+ * `nonce` (pass the nonce of waymark's own script so a nonce-based CSP allows it).
+ * The chunk leaves `startVitals` on `window.waymark[VITALS_HOOK]`.
+ */
+export function scriptVitals(src: string, nonce?: string): VitalsLoader {
+  return (ctx) => {
+    const hook = (): StartVitals | undefined =>
+      (ctx.win as unknown as { waymark?: Record<string, StartVitals | undefined> }).waymark?.[VITALS_HOOK];
+    if (hook()) return Promise.resolve(hook());
+    let loading = injected.get(src);
+    if (!loading) {
+      loading = new Promise((resolve) => {
+        try {
+          const script = ctx.doc.createElement('script');
+          script.src = src;
+          script.async = true;
+          if (nonce) script.nonce = nonce;
+          // A classic script has run by the time its `load` event fires.
+          script.onload = () => resolve(hook());
+          script.onerror = () => {
+            injected.delete(src);
+            resolve(undefined);
+          };
+          (ctx.doc.head ?? ctx.doc.documentElement).appendChild(script);
+        } catch {
+          resolve(undefined);
+        }
+      });
+      injected.set(src, loading);
+    }
+    return loading;
+  };
+}
+
+// CLS is a unitless score; the others are milliseconds.
+const round = (m: MetricType): number =>
+  m.name === 'CLS' ? Math.round(m.value * 10000) / 10000 : Math.round(m.value * 10) / 10;
+
+/**
+ * Build the vitals capture module with a given loader. Each metric becomes a
+ * `web_vital` event with `{ name, value, rating, navigationType, id, pageViewId }`.
+ * TTFB and FCP are sent when known; LCP, CLS and INP keep changing, so their
+ * latest value is sent when the page is left (again, with the same `id`, if it
+ * changed after the visitor came back).
+ */
+export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
+  return (ctx) => {
+    let stopped = false;
+    let unsubscribe: (() => void) | undefined;
+    // The page view the current document load (or bfcache restore) belongs to:
+    // LCP, CLS and INP are reported at page hide, possibly after SPA route changes.
+    let loadView = ctx.pageViewId?.();
+    const rememberLoadView = (): void => {
+      if (loadView === undefined) loadView = ctx.pageViewId?.();
+    };
+    const held = new Map<string, Record<string, unknown>>();
+    const sent = new Map<string, unknown>();
+
+    const send = (properties: Record<string, unknown>): void => {
+      const id = properties.id as string;
+      if (sent.get(id) === properties.value) return;
+      sent.set(id, properties.value);
+      ctx.emit('web_vital', { properties });
+    };
+    const report = (m: MetricType): void => {
+      if (stopped) return;
+      // Soft navigations belong to the page view current now; everything else to the load.
+      if (m.navigationType !== 'soft-navigation') rememberLoadView();
+      const pageViewId = m.navigationType === 'soft-navigation' ? ctx.pageViewId?.() : loadView;
+      const properties: Record<string, unknown> = {
+        name: m.name,
+        value: round(m),
+        rating: m.rating,
+        navigationType: m.navigationType,
+        id: m.id,
+      };
+      if (pageViewId !== undefined) properties.pageViewId = pageViewId;
+      // Final values, or the page is already hidden (web-vitals' own hide report
+      // comes after `pagehide` on a navigation): send now.
+      if (m.name === 'TTFB' || m.name === 'FCP' || ctx.doc.visibilityState === 'hidden') {
+        held.delete(m.id);
+        send(properties);
+      } else held.set(m.id, properties);
+    };
+    // Runs before the tracker's exit flush, unlike web-vitals' visibilitychange
+    // listener, which on a navigation fires after `pagehide`.
+    const offLeave = ctx.onLeave(() => {
+      held.forEach(send);
+      held.clear();
+    });
+
+    // onRoute runs before the next page_view: the current id is still the load's (or the last one's).
+    const offRoute = ctx.onRoute(rememberLoadView);
+    // Metrics after a back/forward-cache restore belong to the restored page view.
+    const onPageShow = (e: PageTransitionEvent): void => {
+      if (e.persisted) loadView = undefined;
+    };
+    ctx.win.addEventListener('pageshow', onPageShow, true);
+
+    loadVitals(ctx).then(
+      (start) => {
+        if (start && !stopped) unsubscribe = start(report);
+      },
+      () => undefined,
+    );
+
+    return () => {
+      stopped = true;
+      unsubscribe?.();
+      offLeave();
+      offRoute();
+      ctx.win.removeEventListener('pageshow', onPageShow, true);
+    };
+  };
+}
+
+/** Web vitals for ESM builds (web-vitals in a lazily imported chunk). */
+export const captureVitals: CaptureModule = createCaptureVitals(importVitals);

@@ -1,0 +1,118 @@
+import { clear, createStore, delMany, entries, get, set, setMany } from 'idb-keyval';
+import type { WaymarkEvent } from '../types';
+
+/** One queued event as stored: key, event, creation time (ms) and failed attempts. */
+export interface Rec {
+  k: string;
+  e: WaymarkEvent;
+  t: number;
+  a: number;
+}
+
+/** Where queued events and the journey live. Every method settles; none throws. */
+export interface EventStore {
+  mode(): 'indexeddb' | 'memory';
+  put(recs: Rec[]): Promise<void>;
+  /** Every queued record, oldest first. */
+  all(): Promise<Rec[]>;
+  del(keys: string[]): Promise<void>;
+  clear(): Promise<void>;
+  getMeta<T>(key: string): Promise<T | undefined>;
+  setMeta(key: string, value: unknown): Promise<void>;
+}
+
+/** How long one IndexedDB operation may take before we stop trusting it. */
+export const IDB_TIMEOUT_MS = 3000;
+const EVENT = 'e:';
+const META = 'm:';
+
+const byAge = (a: Rec, b: Rec) => a.t - b.t || (a.e.seq ?? 0) - (b.e.seq ?? 0);
+
+/** An in-memory store (fallback, consent pending, and tests). */
+export function createMemoryStore(): EventStore {
+  const recs = new Map<string, Rec>();
+  const meta = new Map<string, unknown>();
+  return {
+    mode: () => 'memory',
+    put: async (rs) => void rs.forEach((r) => recs.set(r.k, r)),
+    all: async () => [...recs.values()].sort(byAge),
+    del: async (ks) => void ks.forEach((k) => recs.delete(k)),
+    clear: async () => {
+      recs.clear();
+      meta.clear();
+    },
+    getMeta: async <T>(k: string) => meta.get(k) as T | undefined,
+    setMeta: async (k, v) => void meta.set(k, v),
+  };
+}
+
+/**
+ * The IndexedDB store (database `waymark`, object store `kv`, via idb-keyval).
+ * Opening or any operation that throws, rejects or hangs past IDB_TIMEOUT_MS
+ * is retried once on a fresh connection; a second failure switches to memory
+ * for the rest of the page's life (`onFallback` is called once). What this tab
+ * wrote is never lost in the switch: the caller keeps its own records in memory
+ * until they are delivered.
+ */
+export function createIdbStore(onFallback: (reason: unknown) => void, idb?: IDBFactory): EventStore {
+  const memory = createMemoryStore();
+  const factory = idb ?? (typeof indexedDB === 'undefined' ? undefined : indexedDB);
+  let failed = !factory;
+  let kv: ReturnType<typeof createStore> | undefined;
+  const open = () => (kv = createStore('waymark', 'kv'));
+  if (failed) queueMicrotask(() => onFallback(new Error('IndexedDB is not available')));
+  let strikes = 0;
+
+  async function run<T>(op: (s: ReturnType<typeof createStore>) => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    while (!failed) {
+      try {
+        const res = await withTimeout(op(kv ?? open()));
+        strikes = 0;
+        return res;
+      } catch (err) {
+        kv = undefined;
+        // Concurrent operations fail together: only the first to reach two strikes switches.
+        if (!failed && ++strikes >= 2) {
+          failed = true;
+          onFallback(err);
+        }
+      }
+    }
+    return fallback();
+  }
+
+  return {
+    mode: () => (failed ? 'memory' : 'indexeddb'),
+    put: (rs) => (rs.length ? run((s) => setMany(rs.map((r) => [EVENT + r.k, r]), s), () => memory.put(rs)) : Promise.resolve()),
+    all: () =>
+      run(
+        async (s) => (await entries<string, Rec>(s)).filter(([k, v]) => k.startsWith(EVENT) && isRec(v)).map(([, v]) => v).sort(byAge),
+        () => memory.all(),
+      ),
+    del: (ks) => (ks.length ? run((s) => delMany(ks.map((k) => EVENT + k), s), () => memory.del(ks)) : Promise.resolve()),
+    clear: () => run((s) => clear(s), () => memory.clear()),
+    getMeta: <T>(k: string) => run((s) => get<T>(META + k, s), () => memory.getMeta<T>(k)),
+    setMeta: (k, v) => run((s) => set(META + k, v, s), () => memory.setMeta(k, v)),
+  };
+}
+
+function isRec(v: unknown): v is Rec {
+  const r = v as Rec;
+  return !!r && typeof r.k === 'string' && !!r.e && typeof r.e.id === 'string' && typeof r.t === 'number';
+}
+
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('IndexedDB timed out')), IDB_TIMEOUT_MS);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Path and host globs for stage rules, compiled to linear-time regexes.
+ *
+ * Every wildcard compiles to a character class that cannot cross the
+ * separator that follows it (`[^/]` in paths), so a regex never has two ways
+ * to split the same input: no catastrophic backtracking. Globs are bounded in
+ * length and wildcard count so even the polynomial worst case stays tiny.
+ */
+
+// Characters that are never part of a sensible glob: whitespace and regex syntax.
+const BAD_PATH = /[\s()[\]{}^$|\\+?]/;
+const BAD_HOST = /[\s()[\]{}^$|\\+?/#@]/;
+const MAX_LEN = 256;
+const MAX_STARS = 4;
+// Page extensions ignored at the end of a path: `/pricing` also matches `/pricing.html`.
+const EXT = '(?:\\.(?:html?|php|aspx?|jsp))?';
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+function starCount(glob: string): number {
+  return glob.split('*').length - 1;
+}
+
+/**
+ * Normalise a path glob into segments: no empty segments (so leading,
+ * trailing and doubled slashes do not matter), runs of `*` collapsed,
+ * consecutive `**` merged. Null when the glob is unusable. The limits (two
+ * `**`, two `*` inside one segment, four wildcards in all) keep the
+ * worst-case regex work tiny even on hostile URLs.
+ */
+function pathSegments(glob: string): string[] | null {
+  if (typeof glob !== 'string' || !glob || glob.length > MAX_LEN || BAD_PATH.test(glob)) return null;
+  const out: string[] = [];
+  let globstars = 0;
+  let stars = 0;
+  for (const raw of glob.split('/')) {
+    if (!raw) continue;
+    const seg = raw.replace(/\*{2,}/g, '**');
+    if (seg === '**') {
+      if (out[out.length - 1] === '**') continue;
+      globstars++;
+    } else {
+      if (seg.includes('**')) return null; // `a**b`: say it is wrong instead of guessing
+      const n = starCount(seg);
+      if (n > 2) return null;
+      stars += n;
+    }
+    out.push(seg);
+  }
+  return globstars > 2 || globstars + stars > MAX_STARS ? null : out;
+}
+
+/**
+ * Compile a path glob to a RegExp, or null when the glob is unusable (empty,
+ * whitespace, regex syntax such as `(`, or too many wildcards: at most two `**`, two `*` in one
+ * segment, four in all).
+ * `*` is one path segment (or part of one: `/blog-*`), `**` any number of
+ * segments including none (`**\/pricing` matches `/pricing` and
+ * `/en/pricing`). Case-insensitive; trailing slashes are ignored on both
+ * sides; a glob whose last segment has no extension also matches `.html`,
+ * `.htm`, `.php`, `.asp`, `.aspx` and `.jsp` pages.
+ */
+export function compilePathGlob(glob: string): RegExp | null {
+  const segs = pathSegments(glob);
+  if (!segs) return null;
+  let src = '^';
+  for (const seg of segs) {
+    // `(?:/[^/]*)*`: each repetition starts with the one `/` its body cannot
+    // consume, so the split of a path into repetitions is unique.
+    src += seg === '**' ? '(?:/[^/]*)*' : '/' + (seg === '*' ? '[^/]+' : escape(seg).replace(/\\\*/g, '[^/]*'));
+  }
+  const last = segs[segs.length - 1];
+  const before = segs[segs.length - 2];
+  if (last !== undefined && last !== '**' && !last.includes('.')) src += EXT;
+  else if (last === '**' && before !== undefined && before !== '**' && !before.includes('.')) {
+    // `/pricing/**` also matches `/pricing.html`: swap the trailing loop for "extension or sub-paths".
+    src = src.slice(0, -'(?:/[^/]*)*'.length) + '(?:' + EXT.slice(3, -2) + '|(?:/[^/]*)*)';
+  }
+  return new RegExp(src + '/?$', 'i');
+}
+
+/**
+ * The longest run of literal characters every path matched by `glob` must
+ * contain (lowercase, without slashes), or '' when there is none. Lets the
+ * matcher skip a regex with a cheap `indexOf` first.
+ */
+export function pathGlobLiteral(glob: string): string {
+  const segs = pathSegments(glob);
+  if (!segs) return '';
+  let best = '';
+  for (const seg of segs) for (const part of seg.split('*')) if (part.length > best.length) best = part;
+  return best.toLowerCase();
+}
+
+/**
+ * Compile a host glob (`*.google.*`, `news.ycombinator.com`) to a RegExp, or
+ * null when it is unusable. `*` matches any characters, dots included; a
+ * leading `*.` also matches the bare domain (`*.example.com` matches
+ * `example.com`). Case-insensitive; a trailing dot is ignored.
+ */
+export function compileHostGlob(glob: string): RegExp | null {
+  if (typeof glob !== 'string' || glob.length > MAX_LEN || BAD_HOST.test(glob)) return null;
+  let g = glob.toLowerCase().replace(/\*+/g, '*').replace(/\.$/, '');
+  if (!g || g === '.' || starCount(g) > 2 || g.includes('..')) return null;
+  let src = '^';
+  if (g.startsWith('*.')) {
+    src += '(?:.*\\.)?';
+    g = g.slice(2);
+    if (!g) return null;
+  }
+  src += escape(g).replace(/\\\*/g, '.*');
+  return new RegExp(src + '\\.?$', 'i');
+}

@@ -1,0 +1,239 @@
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_ORDER, defaultRules } from '../../src/journey/defaults';
+import { compileRules, matchStage, type MatchInput } from '../../src/journey/rules';
+import type { WaymarkEvent } from '../../src/types';
+
+function compiled(order: readonly string[] = DEFAULT_ORDER) {
+  const log = vi.fn();
+  const rules = compileRules(defaultRules(order), order, log);
+  expect(log).not.toHaveBeenCalled(); // every built-in rule is valid
+  return rules;
+}
+
+function run(rules: ReturnType<typeof compiled>, o: { type?: string; url?: string; referrer?: string; name?: string; text?: string; href?: string; form?: WaymarkEvent['form']; element?: Element | null }) {
+  const url = new URL(o.url ?? '/', 'https://shop.example');
+  const event: WaymarkEvent = {
+    id: '1', type: o.type ?? 'page_view', name: o.name, timestamp: '', seq: 1, anonymousId: 'a', sessionId: 's', stage: null,
+    page: { url: url.href, path: url.pathname + (url.hash.startsWith('#/') ? url.hash : ''), title: '', referrer: o.referrer ?? '' },
+    properties: {}, context: { library: { name: 'waymark', version: '0' } },
+    target: o.text !== undefined || o.href !== undefined ? { tag: 'a', selector: 'a', text: o.text, href: o.href } : undefined,
+    form: o.form,
+  };
+  const input: MatchInput = { event, url: url.href, referrer: o.referrer ?? '', element: o.element ?? null };
+  return matchStage(rules, input);
+}
+
+const rules = compiled();
+const stageOf = (o: Parameters<typeof run>[1]) => run(rules, o)?.stage ?? null;
+
+describe('default page rules on real URL shapes', () => {
+  it.each([
+    // consideration
+    ['/pricing', 'consideration'],
+    ['/pricing/', 'consideration'],
+    ['/en/pricing', 'consideration'],
+    ['/en-gb/pricing/', 'consideration'],
+    ['/Pricing.html', 'consideration'],
+    ['/plans', 'consideration'],
+    ['/compare/acme-vs-initech', 'consideration'],
+    ['/products/blue-shoe', 'consideration'],
+    ['/product/blue-shoe', 'consideration'],
+    ['/collections/summer/products/blue-shoe', 'consideration'],
+    ['/shop/', 'consideration'],
+    ['/product-category/shoes/', 'consideration'],
+    ['/features', 'consideration'],
+    ['/features/sso', 'consideration'],
+    ['/reviews', 'consideration'],
+    ['/products/blue-shoe/reviews', 'consideration'],
+    ['/docs/getting-started', 'consideration'],
+    ['/#/pricing', 'consideration'],
+    // decision
+    ['/cart', 'decision'],
+    ['/cart/', 'decision'],
+    ['/cart.php', 'decision'],
+    ['/checkout', 'decision'],
+    ['/checkout/shipping', 'decision'],
+    ['/checkouts/c/abc123/information', 'decision'],
+    ['/signup', 'decision'],
+    ['/sign-up/', 'decision'],
+    ['/register', 'decision'],
+    ['/trial', 'decision'],
+    ['/free-trial', 'decision'],
+    ['/demo', 'decision'],
+    ['/request-a-demo', 'decision'],
+    ['/contact', 'decision'],
+    ['/fr/contact-us/', 'decision'],
+    ['/contact-sales', 'decision'],
+    // purchase (before decision: thank-you pages live under /checkout)
+    ['/checkout/thank-you', 'purchase'],
+    ['/checkout/thank-you/', 'purchase'],
+    ['/checkouts/c/abc123/thank_you', 'purchase'],
+    ['/checkout/order-received/1234/', 'purchase'],
+    ['/thank-you', 'purchase'],
+    ['/thankyou.html', 'purchase'],
+    ['/order-confirmation/98765', 'purchase'],
+    ['/checkout/success', 'purchase'],
+    ['/signup/success', 'purchase'],
+    ['/orders/123/confirmation', 'purchase'],
+    ['/checkout/complete', 'purchase'],
+    // retention
+    ['/account', 'retention'],
+    ['/account/orders', 'retention'],
+    ['/my-account/', 'retention'],
+    ['/dashboard', 'retention'],
+    ['/dashboard/products', 'retention'],
+    ['/login', 'retention'],
+    ['/signin?next=/cart', 'retention'],
+    ['/orders', 'retention'],
+    ['/orders/123', 'retention'],
+    // advocacy
+    ['/refer', 'advocacy'],
+    ['/account/referrals', 'advocacy'],
+    ['/refer-a-friend', 'advocacy'],
+    ['/invite', 'advocacy'],
+    ['/settings/team/invite', 'advocacy'],
+    ['/products/blue-shoe/write-a-review', 'advocacy'],
+    ['/products/blue-shoe/reviews/new', 'advocacy'],
+    // nothing: carry the current stage
+    ['/', null],
+    ['/about', null],
+    ['/blog/how-to-choose-shoes', null],
+    ['/pricing-history-of-shoes', null],
+    ['/productsale', null],
+    ['/success-stories', null],
+  ])('%s → %s', (url, stage) => {
+    expect(stageOf({ url })).toBe(stage);
+  });
+
+  it('page rules only tag page views (a click on /pricing is not a pricing visit)', () => {
+    expect(stageOf({ type: 'click', url: '/pricing', text: 'Read more' })).toBeNull();
+  });
+});
+
+describe('default campaign landings', () => {
+  it.each([
+    ['/?utm_source=newsletter&utm_medium=email', '', 'awareness'],
+    ['/landing?UTM_CAMPAIGN=spring', '', 'awareness'],
+    ['/?gclid=abc', '', 'awareness'],
+    ['/?fbclid=xyz', '', 'awareness'],
+    ['/?msclkid=1', '', 'awareness'],
+    ['/blog/post', 'https://www.google.com/', 'awareness'],
+    ['/', 'https://www.google.co.uk/search?q=shoes', 'awareness'],
+    ['/', 'https://duckduckgo.com/', 'awareness'],
+    ['/', 'https://t.co/xyz', 'awareness'],
+    ['/', 'https://l.facebook.com/', 'awareness'],
+    ['/', 'https://www.linkedin.com/feed/', 'awareness'],
+    ['/', 'https://accounts.google.com/o/oauth2', null], // sign-in return, not a search
+    ['/', 'https://partner-blog.example/', null], // plain referral: no stage by itself
+    ['/', 'https://shop.example/products/x', null],
+    ['/pricing?utm_source=google&utm_medium=cpc', '', 'consideration'], // the page says more than the campaign
+    ['/checkout/thank-you?utm_source=mail', '', 'purchase'],
+  ])('%s from %j → %s', (url, referrer, stage) => {
+    expect(stageOf({ url, referrer })).toBe(stage);
+  });
+
+  it('only the landing page view: clicks on a campaign page are not awareness', () => {
+    expect(stageOf({ type: 'click', url: '/?utm_source=x', text: 'Learn more' })).toBeNull();
+  });
+});
+
+describe('default click and form rules', () => {
+  it.each([
+    [{ text: 'Add to cart' }, 'decision'],
+    [{ text: 'Add to Bag – $20.00' }, 'decision'],
+    [{ text: 'Buy now' }, 'decision'],
+    [{ text: 'Buy' }, 'decision'],
+    [{ text: 'Sign up' }, 'decision'],
+    [{ text: 'Signup free' }, 'decision'],
+    [{ text: 'Start free trial' }, 'decision'],
+    [{ text: 'Start your free trial' }, 'decision'],
+    [{ text: 'Try it free' }, 'decision'],
+    [{ text: 'Book a demo' }, 'decision'],
+    [{ text: 'Proceed to checkout' }, 'decision'],
+    [{ text: 'Place order' }, 'decision'],
+    [{ name: 'add-to-cart' }, 'decision'],
+    [{ name: 'start_trial' }, 'decision'],
+    [{ name: 'sign-up' }, 'decision'],
+    [{ text: 'Share' }, 'advocacy'],
+    [{ text: 'Refer a friend' }, 'advocacy'],
+    [{ text: 'Invite teammates' }, 'advocacy'],
+    [{ text: 'Write a review' }, 'advocacy'],
+    [{ name: 'share' }, 'advocacy'],
+    [{ text: '', href: 'https://twitter.com/intent/tweet?text=hi' }, 'advocacy'],
+    [{ text: '', href: 'https://www.facebook.com/sharer/sharer.php?u=x' }, 'advocacy'],
+    [{ text: '', href: 'https://www.linkedin.com/sharing/share-offsite/?url=x' }, 'advocacy'],
+    [{ text: '', href: 'https://wa.me/?text=hi' }, 'advocacy'],
+    [{ text: '', href: 'mailto:?subject=Look&body=https://shop.example' }, 'advocacy'],
+    [{ text: 'Buyer’s guide' }, null],
+    [{ text: 'Check out our blog' }, null],
+    [{ text: 'Shareholders' }, null],
+    [{ text: 'Learn more' }, null],
+    [{ text: 'Why you should buy now' }, null],
+    [{ text: '', href: 'https://twitter.com/acme' }, null],
+    [{ text: '', href: 'mailto:sales@shop.example' }, null],
+  ])('click %j → %s', (o, stage) => {
+    expect(stageOf({ type: 'click', url: '/products/x', ...o })).toBe(stage);
+  });
+
+  it.each([
+    ['<button class="add-to-cart"><svg id="t"></svg></button>', 'decision'],
+    ['<form action="/cart/add"><button type="submit" id="t"></button></form>', 'decision'],
+    ['<button class="single_add_to_cart_button" id="t"></button>', 'decision'],
+    ['<div class="social-share"><a id="t"><svg></svg></a></div>', 'advocacy'],
+    ['<button data-share="x" id="t"></button>', 'advocacy'],
+    ['<button class="menu" id="t"></button>', null],
+  ])('icon-only click on %s → %s', (html, stage) => {
+    document.body.innerHTML = html;
+    expect(stageOf({ type: 'click', url: '/products/x', text: '', element: document.getElementById('t') })).toBe(stage);
+  });
+
+  it.each([
+    [{ id: 'checkout' }, 'purchase'],
+    [{ action: 'https://shop.example/checkout/payment' }, 'purchase'],
+    [{ name: 'place_order' }, 'purchase'],
+    [{ id: 'newsletter' }, null],
+    [{ action: '/search' }, null],
+  ])('form_submit %j → %s', (form, stage) => {
+    expect(stageOf({ type: 'form_submit', url: '/checkout', form })).toBe(stage);
+  });
+
+  it('rule names are prefixed default:', () => {
+    expect(run(rules, { url: '/pricing' })?.rule).toBe('default:consideration-page');
+    for (const r of defaultRules(DEFAULT_ORDER)) expect(r.name).toMatch(/^default:/);
+  });
+});
+
+describe('defaults with a custom order', () => {
+  it('four-stage model: purchase, retention and advocacy all become post-purchase', () => {
+    const four = compiled(['awareness', 'consideration', 'decision', 'post-purchase']);
+    const at = (o: Parameters<typeof run>[1]) => run(four, o)?.stage ?? null;
+    expect(at({ url: '/?utm_source=x' })).toBe('awareness');
+    expect(at({ url: '/pricing' })).toBe('consideration');
+    expect(at({ url: '/cart' })).toBe('decision');
+    expect(at({ url: '/checkout/thank-you' })).toBe('post-purchase');
+    expect(at({ url: '/account' })).toBe('post-purchase');
+    expect(at({ url: '/refer' })).toBe('post-purchase');
+  });
+
+  it('stages with no home are dropped, not guessed', () => {
+    const two = compiled(['consideration', 'purchase']);
+    const at = (o: Parameters<typeof run>[1]) => run(two, o)?.stage ?? null;
+    expect(at({ url: '/?utm_source=x' })).toBeNull();
+    expect(at({ url: '/cart' })).toBeNull();
+    expect(at({ url: '/pricing' })).toBe('consideration');
+    expect(at({ url: '/thank-you' })).toBe('purchase');
+    expect(at({ url: '/account' })).toBeNull();
+  });
+
+  it('names are matched case-insensitively and keep the site’s spelling', () => {
+    const aida = compiled(['Attention', 'Interest', 'Desire', 'Action']);
+    const at = (o: Parameters<typeof run>[1]) => run(aida, o)?.stage ?? null;
+    expect([at({ url: '/?gclid=1' }), at({ url: '/features' }), at({ url: '/signup' }), at({ url: '/thanks' })]).toEqual([
+      'Attention', 'Interest', 'Desire', 'Action',
+    ]);
+  });
+
+  it('an empty order yields no defaults', () => {
+    expect(defaultRules([])).toEqual([]);
+  });
+});

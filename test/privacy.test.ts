@@ -1,0 +1,103 @@
+// URL scrubbing, free-text masking and browser privacy signals.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCRUB_PARAMS, maskText, privacySignal, scrubUrl } from '../src/privacy';
+
+const scrub = (u: string, params: readonly string[] = DEFAULT_SCRUB_PARAMS, base?: string) => scrubUrl(u, params, base);
+
+describe('scrubUrl', () => {
+  it('removes the default sensitive parameters and keeps the rest', () => {
+    expect(scrub('https://s.test/reset?token=abc&email=a@b.com&code=123&utm_source=news&page=2&password=p&session=s&key=k&auth=z&secret=q&access_token=t')).toBe(
+      'https://s.test/reset?utm_source=news&page=2',
+    );
+  });
+
+  it('matches parameter names case-insensitively', () => {
+    expect(scrub('https://s.test/?Token=1&EMAIL=x&Access_Token=2&q=shoes')).toBe('https://s.test/?q=shoes');
+  });
+
+  it('drops a query that was all secrets entirely', () => {
+    expect(scrub('https://s.test/p?token=1')).toBe('https://s.test/p');
+  });
+
+  it('removes custom parameters (and only those given)', () => {
+    expect(scrub('https://s.test/?gclid=G&fbclid=F&token=t&q=1', ['gclid', 'fbclid'])).toBe('https://s.test/?token=t&q=1');
+    expect(scrub('https://s.test/?gclid=G&token=t&q=1', [...DEFAULT_SCRUB_PARAMS, 'gclid'])).toBe('https://s.test/?q=1');
+  });
+
+  it('masks path segments that look like e-mail addresses (plain or percent-encoded)', () => {
+    expect(scrub('https://s.test/users/jane.doe@example.com/profile')).toBe('https://s.test/users/[email]/profile');
+    expect(scrub('https://s.test/reset/jane%40example.com')).toBe('https://s.test/reset/[email]');
+    expect(scrub('https://s.test/@handle/posts')).toBe('https://s.test/@handle/posts');
+  });
+
+  it('drops fragments that carry parameters (OAuth implicit flow)', () => {
+    expect(scrub('https://s.test/cb#access_token=T&expires_in=3600')).toBe('https://s.test/cb');
+    expect(scrub('https://s.test/cb?state=1#id_token=abc')).toBe('https://s.test/cb?state=1');
+  });
+
+  it('keeps plain anchors and hash routes, dropping only a hash route\'s parameters', () => {
+    expect(scrub('https://s.test/docs#install')).toBe('https://s.test/docs#install');
+    expect(scrub('https://s.test/#/orders/42')).toBe('https://s.test/#/orders/42');
+    expect(scrub('https://s.test/#/orders/42?token=x&tab=2')).toBe('https://s.test/#/orders/42');
+    expect(scrub('https://s.test/#!/cart?code=1')).toBe('https://s.test/#!/cart');
+  });
+
+  it('removes credentials in the URL', () => {
+    expect(scrub('https://user:pw@s.test/x')).toBe('https://s.test/x');
+  });
+
+  it('resolves relative URLs against a base', () => {
+    expect(scrub('/a?token=1&b=2', DEFAULT_SCRUB_PARAMS, 'https://s.test/here')).toBe('https://s.test/a?b=2');
+  });
+
+  it('leaves empty input alone and masks text that is not a URL', () => {
+    expect(scrub('')).toBe('');
+    expect(scrub('not a url, mail jane@x.com')).toBe('not a url, mail [email]');
+  });
+
+  it('canary: no secret survives', () => {
+    const out = scrub('https://s.test/reset/canary.user@example.com?token=CANARY_TOKEN&email=canary%40x.com&utm_campaign=spring#access_token=CANARY_FRAG');
+    expect(out).not.toMatch(/CANARY|canary|@/);
+    expect(out).toContain('utm_campaign=spring');
+  });
+});
+
+describe('maskText', () => {
+  it('masks e-mail addresses', () => {
+    expect(maskText('Send to jane.doe+news@example.co.uk now')).toBe('Send to [email] now');
+  });
+  it('masks phone numbers', () => {
+    expect(maskText('Call +1 (555) 123-4567')).toBe('Call [phone]');
+    expect(maskText('Call 020 7946 0958 today')).toBe('Call [phone] today');
+  });
+  it('masks card-like digit runs', () => {
+    expect(maskText('Card 4111 1111 1111 1111')).toBe('Card [card]');
+    expect(maskText('4111-1111-1111-1111')).toBe('[card]');
+    expect(maskText('4111111111111111')).toBe('[card]');
+  });
+  it('leaves ordinary text alone', () => {
+    for (const s of ['Buy 2 items for $30', 'Order #12345', 'Since 2026', 'Add to cart', 'Plan: Pro (10 seats)']) {
+      expect(maskText(s)).toBe(s);
+    }
+  });
+});
+
+describe('privacySignal', () => {
+  const nav = (o: Record<string, unknown>) => o as unknown as Navigator;
+  it('GPC opts out when respected (the default)', () => {
+    expect(privacySignal(nav({ globalPrivacyControl: true }), true, false)).toBe(true);
+    expect(privacySignal(nav({ globalPrivacyControl: true }), false, false)).toBe(false);
+    expect(privacySignal(nav({ globalPrivacyControl: false }), true, false)).toBe(false);
+    expect(privacySignal(nav({}), true, false)).toBe(false);
+  });
+  it('DNT opts out only when respectDNT is on', () => {
+    expect(privacySignal(nav({ doNotTrack: '1' }), true, false)).toBe(false);
+    expect(privacySignal(nav({ doNotTrack: '1' }), true, true)).toBe(true);
+    expect(privacySignal(nav({ doNotTrack: 'yes' }), false, true)).toBe(true);
+    expect(privacySignal(nav({ doNotTrack: '0' }), true, true)).toBe(false);
+    expect(privacySignal(nav({ msDoNotTrack: '1' }), true, true)).toBe(true);
+  });
+  it('no navigator: no signal', () => {
+    expect(privacySignal(undefined, true, true)).toBe(false);
+  });
+});
