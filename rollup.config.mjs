@@ -35,4 +35,10 @@ export default [
     output: { file: 'dist/waymark.min.js', format: 'iife', inlineDynamicImports: true, plugins: [min] },
     plugins: [nodeResolve(), ts()],
   },
+  // Web vitals for the script-tag build, loaded on demand by the core.
+  {
+    input: 'src/vitals-chunk.ts',
+    output: { file: 'dist/waymark-vitals.js', format: 'iife', plugins: [min] },
+    plugins: [nodeResolve(), ts()],
+  },
 ];

@@ -37,6 +37,8 @@ export interface Internals {
 
 interface Pending {
   e: WaymarkEvent;
+  /** The user id when the event happened (identify() may come before the event is processed). */
+  user?: string;
   el?: Element | null;
   url: string;
   ref: string;
@@ -152,6 +154,9 @@ function start(win: Window, options: Options, x: Internals): Tracker {
   let referrer = doc.referrer;
   let pageViewId: string | undefined;
   let stopped = false;
+  // While route listeners run (page_leave, form_abandon), events belong to the page being left.
+  let leaving: PageInfo | undefined;
+  let lastPage: PageInfo | undefined;
 
   const page = (): PageInfo => {
     const loc = win.location;
@@ -169,16 +174,19 @@ function start(win: Window, options: Options, x: Internals): Tracker {
       anonymousId: '',
       sessionId: '',
       stage: null,
-      page: page(),
+      page: leaving ?? page(),
       properties: data.properties ?? {},
       ...(data.target ? { target: data.target } : {}),
       ...(data.form ? { form: data.form } : {}),
       ...(data.traits ? { traits: data.traits } : {}),
       context: { library: { name: 'waymark', version: VERSION } },
     };
-    if (type === 'page_view') pageViewId = e.id;
+    if (type === 'page_view') {
+      pageViewId = e.id;
+      lastPage = e.page;
+    }
     if (pageViewId) e.context.pageViewId = pageViewId;
-    pending.push({ e, el, url: win.location.href, ref: referrer });
+    pending.push({ e, el, url: win.location.href, ref: referrer, user: identity.current().userId });
     if (ready && !scheduled) {
       scheduled = true;
       queueMicrotask(process);
@@ -200,7 +208,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
         e.anonymousId = state.anonymousId;
         e.sessionId = state.sessionId;
         e.seq = state.seq;
-        if (state.userId) e.userId = state.userId;
+        if (p.user) e.userId = p.user;
         if (newSession || !state.lastTouch || (e.type === 'page_view' && isNewTouch(p.url, p.ref, host))) {
           const touch = classifyTouch(scrub(p.url), p.ref, e.timestamp);
           // Same session, no new campaign or referrer: keep the session's touch.
@@ -316,7 +324,9 @@ function start(win: Window, options: Options, x: Internals): Tracker {
     if (ac.pageViews)
       stops.push(
         capturePageViews(ctx, (from) => {
+          leaving = lastPage;
           each(routeListeners, from, win.location.href);
+          leaving = undefined;
           referrer = from;
         }),
       );

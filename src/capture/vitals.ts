@@ -136,4 +136,4 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
 }
 
 /** Web vitals for ESM builds (web-vitals in a lazily imported chunk). */
-export const captureVitals: CaptureModule = createCaptureVitals(importVitals);
+export const captureVitals: CaptureModule = /* @__PURE__ */ createCaptureVitals(importVitals);

@@ -68,6 +68,8 @@ export function createQueue(d: QueueDeps): Queue {
   let backoffUntil = 0;
   let failures = 0;
   let stopped = false;
+  let exits = 0; // page-exit count: stops drains that were under way
+  let awayUntil = 0; // exit() ran: no timer-driven sends for a moment (the page is likely going away)
   const counts = { delivered: 0, retried: 0, dropped: {} as Record<string, number> };
 
   const drop = (recs: Rec[], reason: string) => {
@@ -91,8 +93,16 @@ export function createQueue(d: QueueDeps): Queue {
     return writing;
   }
 
+  let timerAt = 0;
   function schedule(ms: number) {
-    if (stopped || mode !== 'on' || timer) return;
+    if (stopped || mode !== 'on') return;
+    const at = d.now() + Math.max(0, ms);
+    // An earlier deadline wins (e.g. start-up's quick send of a previous page's events over the batch interval).
+    if (timer) {
+      if (timerAt <= at) return;
+      clearTimeout(timer);
+    }
+    timerAt = at;
     timer = setTimeout(() => {
       timer = undefined;
       void flush(false);
@@ -100,6 +110,7 @@ export function createQueue(d: QueueDeps): Queue {
   }
 
   function add(events: WaymarkEvent[]) {
+    awayUntil = 0;
     if (mode === 'off' || stopped) {
       if (events.length) drop(events.map((e) => ({ k: e.id, e, t: 0, a: 0 })), 'opted_out');
       return;
@@ -155,6 +166,7 @@ export function createQueue(d: QueueDeps): Queue {
       for (const k of keys) mine.delete(k);
       counts.delivered += recs.length;
       failures = 0;
+      if (d.kv.get('down')) d.kv.remove('down');
       try {
         d.afterSend?.(recs.map((r) => r.e));
       } catch {
@@ -174,6 +186,8 @@ export function createQueue(d: QueueDeps): Queue {
     if (retryable(s)) {
       counts.retried += recs.length;
       failures++;
+      // Remembered across page loads: a beacon to a collector known to be down would be lost.
+      d.kv.set('down', d.now());
       for (const r of recs) r.a++;
       await d.store.put(recs);
       const exp = Math.min(d.retry.maxDelayMs, d.retry.baseDelayMs * 2 ** (failures - 1));
@@ -191,9 +205,12 @@ export function createQueue(d: QueueDeps): Queue {
   }
 
   async function drain(): Promise<void> {
+    // A drain under way when the page is left must not start new requests after exit() handed
+    // the queue to the browser: the next page would send those events again.
+    const leftAt = exits;
     await persist();
     for (;;) {
-      if (mode !== 'on' || stopped) return;
+      if (mode !== 'on' || stopped || exits !== leftAt) return;
       let recs = await d.store.all();
       const sent = new Set(ledger().map(([k]) => k));
       recs = recs.filter((r) => !sent.has(r.k) && !inflight.has(r.k));
@@ -220,12 +237,18 @@ export function createQueue(d: QueueDeps): Queue {
         batch.push(r);
         size += b;
       }
-      if (!(await send(batch))) return;
+      if (exits !== leftAt || !(await send(batch))) return;
     }
   }
 
   function flush(force: boolean): Promise<void> {
     if (stopped || mode !== 'on') return Promise.resolve();
+    if (force) awayUntil = 0;
+    else if (d.now() < awayUntil) {
+      // A send started now could duplicate what exit() handed over; if the page lives on, try again shortly.
+      schedule(awayUntil - d.now());
+      return Promise.resolve();
+    }
     if (flushing) return force ? flushing.then(() => flush(true)) : flushing;
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     if (nav && nav.onLine === false) return Promise.resolve(); // the `online` event resumes
@@ -248,18 +271,17 @@ export function createQueue(d: QueueDeps): Queue {
 
   function exit() {
     if (mode !== 'on' || stopped) return;
+    exits++;
+    awayUntil = d.now() + 2000;
     // Offline, or the collector failing right now (down, blocked, backing off): a beacon would be
     // lost with nobody to retry it. Keep the events stored for the next page load instead; only
     // when storage is memory (nothing survives the page) is a beacon the better bet.
     const nav = (globalThis as { navigator?: Navigator }).navigator;
-    if ((failures > 0 || nav?.onLine === false) && d.store.mode() !== 'memory') {
-      void persist();
-      return;
-    }
+    const failing = (failures > 0 || nav?.onLine === false) && d.store.mode() !== 'memory';
     const handed: string[] = [];
     // Own keepalive requests in flight outlive the page: they count as handed over.
     for (const [k, b] of inflight) if (b) handed.push(k);
-    let left = keepaliveLeft();
+    let left = failing ? 0 : keepaliveLeft();
     const cap = Math.min(d.batch.maxBytes, 60000);
     const todo = [...mine.values()].filter((r) => !inflight.has(r.k) && !othersInflight.has(r.k));
     let chunk: Rec[] = [];

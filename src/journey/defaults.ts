@@ -71,7 +71,7 @@ const DEFAULTS: ReadonlyArray<StageRule & { stage: keyof typeof STAGE_ALIASES }>
     stage: 'advocacy',
     name: 'default:share-button',
     type: 'click',
-    selector: '[data-share],.share-button,.share-btn,.social-share a,.social-share button',
+    selector: '[data-share],.share-button,.share-btn,.social-share',
   },
   // Retention before consideration: `/dashboard/products` is a customer at work.
   {

@@ -1,10 +1,11 @@
 /**
- * Path and host globs for stage rules, compiled to linear-time regexes.
+ * Path and host globs for stage rules, compiled to backtracking-safe regexes.
  *
  * Every wildcard compiles to a character class that cannot cross the
- * separator that follows it (`[^/]` in paths), so a regex never has two ways
- * to split the same input: no catastrophic backtracking. Globs are bounded in
- * length and wildcard count so even the polynomial worst case stays tiny.
+ * separator after it (`[^/]` in paths), and each `**` repetition starts with
+ * the one `/` its body cannot consume: no nested ambiguity, so no exponential
+ * backtracking. Glob length and wildcard count are bounded (and the matcher
+ * skips paths over 2048 characters) so the polynomial worst case stays small.
  */
 
 // Characters that are never part of a sensible glob: whitespace and regex syntax.
@@ -80,16 +81,28 @@ export function compilePathGlob(glob: string): RegExp | null {
 }
 
 /**
- * The longest run of literal characters every path matched by `glob` must
- * contain (lowercase, without slashes), or '' when there is none. Lets the
- * matcher skip a regex with a cheap `indexOf` first.
+ * The longest whole literal segment (no `*`) every path matched by `glob`
+ * must contain, lowercased, or '' when it has none (`/*`, `/blog-*`). An
+ * index key: a path lacking that segment (see `pathKeys`) cannot match.
  */
-export function pathGlobLiteral(glob: string): string {
-  const segs = pathSegments(glob);
-  if (!segs) return '';
+export function pathGlobKey(glob: string): string {
   let best = '';
-  for (const seg of segs) for (const part of seg.split('*')) if (part.length > best.length) best = part;
+  for (const seg of pathSegments(glob) ?? []) if (!seg.includes('*') && seg.length > best.length) best = seg;
   return best.toLowerCase();
+}
+
+const EXT_END = new RegExp(EXT.slice(3, -2) + '$');
+
+/** The lowercased segments of a path, each also without a page extension: the keys its globs are indexed by. */
+export function pathKeys(path: string): string[] {
+  const keys: string[] = [];
+  for (const seg of path.toLowerCase().split('/')) {
+    if (!seg) continue;
+    keys.push(seg);
+    const bare = seg.replace(EXT_END, '');
+    if (bare !== seg) keys.push(bare);
+  }
+  return keys;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileHostGlob, compilePathGlob, pathGlobLiteral } from '../../src/journey/glob';
+import { compileHostGlob, compilePathGlob, pathGlobKey, pathKeys } from '../../src/journey/glob';
 
 const pathCases: Array<[glob: string, path: string, matches: boolean]> = [
   ['/pricing', '/pricing', true],
@@ -93,29 +93,46 @@ describe('compilePathGlob', () => {
 
   it('stays fast on hostile paths (no catastrophic backtracking)', () => {
     const hostile = [
-      ['/**/a/**/b', '/a'.repeat(2000) + '/c'],
-      ['/*a*a/x', '/' + 'a'.repeat(5000) + '/y'],
-      ['**/x-*-y', '/' + 'x-'.repeat(3000)],
+      // Paths up to the 2048 characters the matcher tests.
+      ['/**/a/**/b', '/a'.repeat(1000) + '/c'],
+      ['/*a*a/x', '/' + 'a'.repeat(2040) + '/y'],
+      ['**/x-*-y', '/' + 'x-'.repeat(1000)],
+      ['/**/*a*a', '/aaaa'.repeat(400) + '/b'],
     ] as const;
     for (const [glob, path] of hostile) {
       const re = compilePathGlob(glob)!;
       const start = performance.now();
       expect(re.test(path)).toBe(false);
-      expect(performance.now() - start).toBeLessThan(200);
+      expect(performance.now() - start).toBeLessThan(100);
     }
   });
 });
 
-describe('pathGlobLiteral', () => {
+describe('pathGlobKey and pathKeys', () => {
   it.each([
     ['/pricing', 'pricing'],
     ['**/Products/**', 'products'],
     ['/compare/*', 'compare'],
+    ['/docs/api-reference/*', 'api-reference'],
     ['/*', ''],
-    ['/blog-*/x', 'blog-'],
+    ['/blog-*/x', 'x'],
+    ['/blog-*', ''],
     ['bad glob', ''],
-  ])('%s → %j', (glob, lit) => {
-    expect(pathGlobLiteral(glob)).toBe(lit);
+  ])('key of %s → %j', (glob, key) => {
+    expect(pathGlobKey(glob)).toBe(key);
+  });
+
+  it('path keys are lowercased segments, also without page extensions', () => {
+    expect(pathKeys('/EN/Pricing.html/')).toEqual(['en', 'pricing.html', 'pricing']);
+    expect(pathKeys('/')).toEqual([]);
+  });
+
+  it('every path a glob matches contains its key (the index never hides a match)', () => {
+    const globs = pathCases.filter(([, , m]) => m).map(([g, p]) => [g, p] as const);
+    for (const [glob, path] of globs) {
+      const key = pathGlobKey(glob);
+      if (key) expect(pathKeys(path), `${glob} / ${path}`).toContain(key);
+    }
   });
 });
 

@@ -85,6 +85,40 @@ describe('conditions', () => {
     expect([at('in-a'), at('in-b'), at('in-c'), at('none')]).toEqual(['a', 'b', 'c', null]);
   });
 
+  it('selector index agrees with closest() for every selector shape (never hides a match)', () => {
+    const selectors = [
+      '#buy', '#BUY', '.cta', '.Cta', '.a.b', '[data-action=add]', '[data-action="add"]', "[data-action='ADD']", '[data-action=add i]',
+      '[data-action]', '[data-action^=ad]', 'button', 'button.cta', 'form[action*="/cart/add"]', 'form[action*="/cart/add"] [type=submit]',
+      '.wrap > button', '.wrap button:not(.x)', ':is(.cta, #buy)', 'section .cta, #nothing', '[title="a,b>c"]', '[id=buy]', '[class~=cta]',
+      'svg[viewBox]', '.share-btn svg', '*', 'a[href^="https://twitter.com/intent"]', 'div:has(> .cta)', '.cta::before', '#does-not-exist', '.wrap',
+      '.intro + form button', '.intro ~ form #buy',
+    ];
+    document.body.innerHTML = `
+      <div class="wrap"><section><h2 class="intro">Hi</h2><form action="/cart/add"><button id="buy" class="Cta b a" data-action="add" title="a,b>c" type="submit"><span id="s1">Add</span></button></form></section></div>
+      <a href="https://twitter.com/intent/tweet" class="share-btn"><svg viewBox="0 0 1 1"><path id="s2"></path></svg></a>
+      <p id="s3">plain</p>`;
+    const { compiled } = compile(selectors.map((selector, i) => ({ stage: 'decision', name: `s${i}`, selector })));
+    for (const id of ['s1', 's2', 's3']) {
+      const element = document.getElementById(id)!;
+      for (const [i, selector] of selectors.entries()) {
+        const only = compiled.filter((r) => r.name === `s${i}`);
+        let want: boolean;
+        try {
+          want = element.closest(selector) !== null;
+        } catch {
+          continue; // a selector happy-dom cannot parse (e.g. the `i` flag) was rejected at compile time
+        }
+        expect(matchStage(only, input({ type: 'click' }, { element })) !== null, `${selector} on #${id}`).toBe(want);
+      }
+    }
+  });
+
+  it('path conditions ignore absurdly long paths (bounded work on hostile URLs)', () => {
+    const { compiled } = compile([{ stage: 'decision', name: 'any', path: '/**' }]);
+    expect(matchStage(compiled, input({ path: '/a'.repeat(1000) }))?.rule).toBe('any');
+    expect(matchStage(compiled, input({ path: '/a'.repeat(1100) }))).toBeNull();
+  });
+
   it('all conditions of a rule must hold', () => {
     const { compiled } = compile([{ stage: 'decision', name: 'r', type: 'click', path: '/shop/**', event: 'buy' }]);
     expect(matchStage(compiled, input({ type: 'click', path: '/shop/x', name: 'buy' }))?.rule).toBe('r');
