@@ -143,8 +143,12 @@ function start(win: Window, options: Options, x: Internals): Tracker {
   const rules = compileRules([...c.stages.rules, ...(c.stages.defaults ? defaultRules(order) : [])], order, error);
   const journey = createJourney(order, (s) => {
     if (mode === 'on') void store.setMeta('journey', s);
+    // Mirrored synchronously: an IndexedDB write started while the page unloads may never finish,
+    // and the next page can answer journey() before IndexedDB has opened.
+    kv.set('journey', s);
     post({ j: s });
   });
+  journey.adopt(kv.get('journey'));
   const listeners = new Set<(c: StageChange) => void>();
 
   // ---- the pipeline: capture → envelope → identity/touch → stage → plugins → queue
@@ -159,8 +163,15 @@ function start(win: Window, options: Options, x: Internals): Tracker {
   let lastPage: PageInfo | undefined;
 
   const page = (): PageInfo => {
-    const loc = win.location;
-    return { url: scrub(loc.href), path: routeKey(loc), title: doc.title, referrer: scrub(referrer) };
+    const url = scrub(win.location.href);
+    let path = '/';
+    try {
+      // From the scrubbed URL, so an e-mail in a path segment is masked here too.
+      path = routeKey(new URL(url)).replace(/%5Bemail%5D/g, '[email]');
+    } catch {
+      /* not a URL: keep '/' rather than anything unscrubbed */
+    }
+    return { url, path, title: doc.title, referrer: scrub(referrer) };
   };
 
   function capture(type: EventType | string, data: Captured & { traits?: Record<string, unknown> }, el?: Element | null) {
@@ -406,6 +417,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
       identity.reset();
       journey.reset();
       if (mode === 'on') void store.setMeta('journey', null);
+      kv.remove('journey');
       post({ j: { stage: null, furthest: null, history: [], v: now() } });
     }, undefined),
     journey: safe(() => journey.get(), { stage: null, furthest: null, history: [] }),
@@ -431,6 +443,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
       kv.set('consent', 'out');
       kv.remove('id');
       kv.remove('sent');
+      kv.remove('journey');
       kv.persist(false);
       pending = [];
       stopCapture();

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 /** Gzip budget for dist/waymark.min.js. Ratchet down as the bundle shrinks (measured + 5 %). */
-export const BUDGET = 22600;
+export const BUDGET = 24100;
 
 let failed = false;
 const min = readFileSync('dist/waymark.min.js');

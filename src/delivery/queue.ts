@@ -162,8 +162,9 @@ export function createQueue(d: QueueDeps): Queue {
     d.broadcast?.({ q: 'done', k: keys });
     const s = res.status;
     if (s >= 200 && s < 300) {
-      await d.store.del(keys);
+      // Forget them before awaiting the delete: a pagehide in between must not beacon them again.
       for (const k of keys) mine.delete(k);
+      await d.store.del(keys);
       counts.delivered += recs.length;
       failures = 0;
       if (d.kv.get('down')) d.kv.remove('down');
@@ -252,7 +253,11 @@ export function createQueue(d: QueueDeps): Queue {
     if (flushing) return force ? flushing.then(() => flush(true)) : flushing;
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     if (nav && nav.onLine === false) return Promise.resolve(); // the `online` event resumes
-    if (!force && d.now() < backoffUntil) return Promise.resolve();
+    if (!force && d.now() < backoffUntil) {
+      // Timers may fire a little before Date.now() says they should: re-arm, never stall.
+      schedule(backoffUntil - d.now());
+      return Promise.resolve();
+    }
     if (timer) {
       clearTimeout(timer);
       timer = undefined;

@@ -103,7 +103,8 @@ describe('compilePathGlob', () => {
       const re = compilePathGlob(glob)!;
       const start = performance.now();
       expect(re.test(path)).toBe(false);
-      expect(performance.now() - start).toBeLessThan(100);
+      // Catastrophic backtracking takes seconds to hours here; a loaded CI machine takes a few ms.
+      expect(performance.now() - start).toBeLessThan(1500);
     }
   });
 });
