@@ -21,6 +21,8 @@ export interface IdentityState {
 
 /** Identity: anonymous id, user id and the 30-minute session, shared by tabs through localStorage. */
 export interface Identity {
+  /** Take another tab's newer state; called once per batch of events, not per event. */
+  sync(): void;
   /** The state for an event at `at` (ms): rolls the session over after inactivity; `newSession` tells. */
   tick(at: number): { state: IdentityState; newSession: boolean };
   current(): IdentityState;
@@ -43,10 +45,13 @@ export function createIdentity(kv: KV, now: () => number): Identity {
   let state = load();
   let dirty = !kv.get('id');
   return {
-    tick(at) {
-      // Another tab may have moved the session on: read before deciding.
+    sync() {
+      // Another tab may have moved the session on (or reset it): take the newer state.
       const stored = kv.get<IdentityState>('id');
-      if (stored && stored.anonymousId === state.anonymousId && stored.last > state.last) state = { ...stored, seq: Math.max(stored.seq, state.seq) };
+      if (stored && typeof stored.anonymousId === 'string' && stored.last > state.last)
+        state = { ...stored, seq: stored.anonymousId === state.anonymousId ? Math.max(stored.seq, state.seq) : stored.seq };
+    },
+    tick(at) {
       let newSession = false;
       if (at - state.last > SESSION_TIMEOUT_MS) {
         state = { ...state, sessionId: uid(), seq: 0 };

@@ -162,7 +162,14 @@ function start(win: Window, options: Options, x: Internals): Tracker {
   let leaving: PageInfo | undefined;
   let lastPage: PageInfo | undefined;
 
+  let cache: { key: string; page: PageInfo } | undefined;
   const page = (): PageInfo => {
+    // Scrubbing parses URLs: do it once per page, not once per event.
+    const key = win.location.href + '\n' + doc.title + '\n' + referrer;
+    if (cache?.key !== key) cache = { key, page: describePage() };
+    return { ...cache.page };
+  };
+  const describePage = (): PageInfo => {
     const url = scrub(win.location.href);
     let path = '/';
     try {
@@ -204,11 +211,18 @@ function start(win: Window, options: Options, x: Internals): Tracker {
     }
   }
 
-  function process() {
+  /** Events processed per task: a burst is spread over several tasks instead of one long one. */
+  const SLICE = 250;
+  function process(all = false) {
     scheduled = false;
     if (!pending.length) return;
-    const batch = pending;
-    pending = [];
+    const batch = all ? pending : pending.slice(0, SLICE);
+    pending = all ? [] : pending.slice(batch.length);
+    if (pending.length) {
+      scheduled = true;
+      setTimeout(process, 0);
+    }
+    identity.sync();
     const out: WaymarkEvent[] = [];
     const changes: StageChange[] = [];
     const host = win.location.host;
@@ -231,7 +245,8 @@ function start(win: Window, options: Options, x: Internals): Tracker {
         if (cur.lastTouch) {
           e.context.channel = cur.lastTouch.channel;
           if (cur.lastTouch.campaign) e.context.campaign = cur.lastTouch.campaign;
-          e.context.lastTouch = cur.lastTouch;
+          // The full touch rides on page views; other events carry its channel and campaign.
+          if (e.type === 'page_view') e.context.lastTouch = cur.lastTouch;
         }
         if (cur.firstTouch) e.context.firstTouch = cur.firstTouch;
 
@@ -357,7 +372,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
   const leave = () => {
     each(leaveListeners);
     if (!ready) ready = true; // leaving before the journey loaded: tag with what we know
-    process();
+    process(true);
     queue.exit();
   };
   const offLeave = onPageLeave(win, leave, () => {});
@@ -413,7 +428,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
       capture('identify', { traits: isPlain(traits) ? { ...traits } : {} });
     }, undefined),
     reset: safe(() => {
-      process();
+      process(true);
       identity.reset();
       journey.reset();
       if (mode === 'on') void store.setMeta('journey', null);
@@ -431,7 +446,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
     }, () => {}),
     flush: () => {
       try {
-        process();
+        process(true);
         return queue.flush(true).catch(() => {});
       } catch {
         return Promise.resolve();
@@ -443,6 +458,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
       kv.set('consent', 'out');
       kv.remove('id');
       kv.remove('sent');
+      kv.remove('spill');
       kv.remove('journey');
       kv.persist(false);
       pending = [];
@@ -470,7 +486,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
       try {
         if (stopped) return;
         each(leaveListeners);
-        process();
+        process(true);
         stopped = true;
         stopCapture();
         offLeave();

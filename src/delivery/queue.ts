@@ -84,12 +84,26 @@ export function createQueue(d: QueueDeps): Queue {
     return Array.isArray(l) ? l : [];
   };
 
+  /** A closed tab's spill must not bring back what has been delivered since. */
+  function unspill(keys: string[]) {
+    const sp = d.kv.get<Rec[]>('spill');
+    if (!Array.isArray(sp)) return;
+    const done = new Set(keys);
+    const rest = sp.filter((r) => !done.has(r?.k));
+    if (rest.length === sp.length) return;
+    if (rest.length) d.kv.set('spill', rest);
+    else d.kv.remove('spill');
+  }
+  /** Keys whose IndexedDB write has completed. */
+  const durable = new Set<string>();
   function persist(): Promise<void> {
     if (mode !== 'on' || !unwritten.length) return writing;
     const batch = unwritten;
     unwritten = [];
     // One transaction per batch of events, not one per event.
-    writing = writing.then(() => d.store.put(batch));
+    writing = writing.then(() => d.store.put(batch)).then(() => {
+      for (const r of batch) durable.add(r.k);
+    });
     return writing;
   }
 
@@ -123,7 +137,12 @@ export function createQueue(d: QueueDeps): Queue {
     }
     // Bound what this tab holds: the oldest go first (the newest tell the current journey).
     if (mine.size > d.maxEvents) {
-      const over = [...mine.values()].slice(0, mine.size - d.maxEvents);
+      // The oldest come first in insertion order: take just those, without copying the whole queue.
+      const over: Rec[] = [];
+      for (const r of mine.values()) {
+        if (over.length >= mine.size - d.maxEvents) break;
+        over.push(r);
+      }
       drop(over, 'queue_full');
       const gone = new Set(over.map((r) => r.k));
       unwritten = unwritten.filter((r) => !gone.has(r.k));
@@ -164,6 +183,7 @@ export function createQueue(d: QueueDeps): Queue {
     if (s >= 200 && s < 300) {
       // Forget them before awaiting the delete: a pagehide in between must not beacon them again.
       for (const k of keys) mine.delete(k);
+      unspill(keys);
       await d.store.del(keys);
       counts.delivered += recs.length;
       failures = 0;
@@ -282,7 +302,7 @@ export function createQueue(d: QueueDeps): Queue {
     // lost with nobody to retry it. Keep the events stored for the next page load instead; only
     // when storage is memory (nothing survives the page) is a beacon the better bet.
     const nav = (globalThis as { navigator?: Navigator }).navigator;
-    const failing = (failures > 0 || nav?.onLine === false) && d.store.mode() !== 'memory';
+    const failing = (failures > 0 || !!d.kv.get('down') || nav?.onLine === false) && d.store.mode() !== 'memory';
     const handed: string[] = [];
     // Own keepalive requests in flight outlive the page: they count as handed over.
     for (const [k, b] of inflight) if (b) handed.push(k);
@@ -325,11 +345,23 @@ export function createQueue(d: QueueDeps): Queue {
     }
     const gone = new Set(handed);
     unwritten = unwritten.filter((r) => !gone.has(r.k));
-    // Whatever did not fit stays stored for the next page load.
+    // Whatever did not fit stays stored for the next page load. An IndexedDB write started now may
+    // not finish before the page is gone, so what is not yet durable is also spilled to
+    // localStorage synchronously; the next load re-queues it (keys are event ids: idempotent).
     void persist();
+    if (d.store.mode() === 'indexeddb') {
+      const spill = [...mine.values()].filter((r) => !gone.has(r.k) && !durable.has(r.k));
+      if (spill.length) d.kv.set('spill', spill);
+    }
   }
 
   async function start() {
+    const spilled = d.kv.get<Rec[]>('spill');
+    if (Array.isArray(spilled)) {
+      const sent = new Set(ledger().map(([k]) => k));
+      await d.store.put(spilled.filter((r) => r && typeof r.k === 'string' && r.e && !sent.has(r.k)));
+      d.kv.remove('spill');
+    }
     const l = ledger();
     if (l.length) {
       await d.store.del(l.map(([k]) => k));

@@ -39,6 +39,9 @@ export function browserTransport(): Transport {
           credentials: 'omit',
           headers: { 'Content-Type': TEXT, ...headers },
         });
+        // Release the response: Chromium counts an unread keepalive response against the page's
+        // 64 KB keepalive budget, and later keepalive sends then fail.
+        res.body?.cancel().catch(() => {});
         return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')) };
       } catch {
         return { status: 0 };

@@ -214,8 +214,14 @@ function targetRows(w) {
     row('script-tag bundle, all default capture', '≤ 5,000 B gzip', `${int(w.gzip)} B`, w.gzip == null ? null : w.gzip <= 5000),
     row('`track()`', '≤ 10 µs median', `${dec(w.trackUs)} µs`, w.trackUs == null ? null : w.trackUs <= 10),
     row(`no long task during the ${BURST_N.toLocaleString('en-US')}-event burst`, '0 tasks ≥ 50 ms', `${int(w.burstLongtasks)} (longest ${int(w.burstLongest)} ms)`, w.burstLongtasks == null ? null : w.burstLongtasks === 0, w.burstLongtasks ? 'the burst is one synchronous loop of 10,000 calls in one task: under 50 ms needs < 5 µs per call' : ''),
-    row('exit events delivered without a return visit', '≥ 99 %', exitPct == null ? '—' : `${dec(exitPct)} %`, exitPct == null ? null : exitPct >= 99),
-    row('requests', '≤ 1 per 20 events', perReq == null ? '—' : `${dec(perReq)} events / request (${int(w.netRequests)} requests per 1,000 events)`, perReq == null ? null : perReq >= 20),
+    row('exit events delivered without a return visit', '≥ 99 %', exitPct == null ? '—' : `${dec(exitPct)} %`, exitPct == null ? null : exitPct >= 99,
+      exitPct != null && exitPct < 99 && w.wirePerEvent ? `${EXIT_N} events × ~${int(w.wirePerEvent)} B ≈ ${int((EXIT_N * w.wirePerEvent) / 1000)} KB on the wire, over the browser's 64 KB budget for requests that outlive the page; the rest stays queued for the next visit` : ''),
+    (() => {
+      const short = w.netEvents != null && w.trackCalls && w.netEvents < 0.95 * w.trackCalls;
+      const value = perReq == null ? '—' : `${dec(perReq)} events / request; ${int(w.netEvents)} of ${int(w.trackCalls)} events arrived`;
+      return row('requests', '≤ 1 per 20 events', value, perReq == null ? null : perReq >= 20 && !short,
+        short ? 'batches are 20 events, but delivery stalled, so the rule is not shown to hold for the whole load' : '');
+    })(),
   ].join('\n');
 }
 
