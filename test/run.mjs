@@ -3,7 +3,7 @@
 // and real-Chromium tests. Browser tests are skipped loudly without Chromium,
 // and fail the run under CI=true.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromePath } from './e2e/browser-path.mjs';
 
 const run = (label, cmd, args, env = {}) => {
@@ -16,6 +16,28 @@ const run = (label, cmd, args, env = {}) => {
 };
 
 const bin = (name) => `node_modules/.bin/${name}`;
+// Each vitest run also writes a JSON report, so the run ends with one line of totals.
+const reports = [];
+const report = (name) => {
+  const file = `test-results/${name}.json`;
+  reports.push(file);
+  return ['--reporter=default', '--reporter=json', `--outputFile.json=${file}`];
+};
+const totals = () =>
+  reports.reduce(
+    (t, f) => {
+      try {
+        const r = JSON.parse(readFileSync(f, 'utf8'));
+        t.passed += r.numPassedTests;
+        t.failed += r.numFailedTests;
+        t.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+      } catch {
+        /* no report: the run itself failed and exited above */
+      }
+      return t;
+    },
+    { passed: 0, failed: 0, skipped: 0 },
+  );
 if (!existsSync('node_modules')) {
   console.error('node_modules is missing: run `npm install` (or `npm ci`) first.');
   process.exit(1);
@@ -23,7 +45,7 @@ if (!existsSync('node_modules')) {
 
 run('type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 run('build', bin('rollup'), ['-c', '--silent']);
-run('unit tests (happy-dom)', bin('vitest'), ['run', '--config', 'test/vitest.config.ts']);
+run('unit tests (happy-dom)', bin('vitest'), ['run', '--config', 'test/vitest.config.ts', ...report('unit')]);
 run('bundle checks', process.execPath, ['test/bundle-check.mjs']);
 
 const chrome = chromePath();
@@ -41,7 +63,11 @@ if (!chrome) {
     console.error('CI=true: a missing browser is a failure.');
     process.exit(1);
   }
+  const t = totals();
+  console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (browser tests not run)`);
   process.exit(0);
 }
-run('browser tests (Chromium)', bin('vitest'), ['run', '--config', 'test/e2e/vitest.config.ts'], { CHROME_PATH: chrome, WAYMARK_REQUIRE_BROWSER: '1' });
+run('browser tests (Chromium)', bin('vitest'), ['run', '--config', 'test/e2e/vitest.config.ts', ...report('e2e')], { CHROME_PATH: chrome, WAYMARK_REQUIRE_BROWSER: '1' });
+const t = totals();
 console.log('\n✔ all checks passed');
+console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
