@@ -1,7 +1,8 @@
 import type {
-  AutocaptureOptions, BatchOptions, FrictionOptions, Options, Plugin, PrivacyOptions, QueueOptions, RetryOptions,
+  AutocaptureOptions, BatchOptions, FrictionOptions, Plugin, PrivacyOptions, QueueOptions, RetryOptions,
   StageRule, WaymarkEvent,
 } from './types';
+import { DEFAULT_ORDER } from './journey/defaults';
 import { DEFAULT_SCRUB_PARAMS } from './privacy';
 
 /** The fully resolved configuration the tracker runs on. */
@@ -22,8 +23,6 @@ export interface Config {
   debug: boolean;
 }
 
-/** Default stage order. */
-export const DEFAULT_ORDER = ['awareness', 'consideration', 'decision', 'purchase', 'retention', 'advocacy'];
 
 /** Every default, in one place. `[default, min, max]` for numbers. */
 export const DEFAULTS = {
@@ -129,7 +128,7 @@ export function resolveConfig(input: unknown, error: Log, warn: Log): Config | n
 
   const s = isObj(o.stages) ? o.stages : {};
   if (o.stages !== undefined && !isObj(o.stages)) error('"stages" must be an object');
-  let order = DEFAULT_ORDER;
+  let order: string[] = [...DEFAULT_ORDER];
   if (own(s, 'order')) {
     const v = s.order;
     if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x) && new Set(v).size === v.length) order = v as string[];

@@ -371,7 +371,7 @@ function start(win: Window, options: Options, x: Internals): Tracker {
   // ---- page lifecycle
   const leave = () => {
     each(leaveListeners);
-    if (!ready) ready = true; // leaving before the journey loaded: tag with what we know
+    ready = true; // leaving before the journey loaded: tag with what we know
     process(true);
     queue.exit();
   };

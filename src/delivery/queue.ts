@@ -58,6 +58,7 @@ const retryable = (s: number) => s === 0 || s === 408 || s === 429 || s >= 500;
 /** Create the queue. */
 export function createQueue(d: QueueDeps): Queue {
   const mine = new Map<string, Rec>(); // this tab's events, until delivered
+  const durable = new Set<string>(); // keys of `mine` whose IndexedDB write has completed
   let unwritten: Rec[] = [];
   let writing: Promise<void> = Promise.resolve();
   const othersInflight = new Set<string>();
@@ -75,7 +76,10 @@ export function createQueue(d: QueueDeps): Queue {
   const drop = (recs: Rec[], reason: string) => {
     if (!recs.length) return;
     counts.dropped[reason] = (counts.dropped[reason] ?? 0) + recs.length;
-    for (const r of recs) mine.delete(r.k);
+    for (const r of recs) {
+      mine.delete(r.k);
+      durable.delete(r.k);
+    }
     d.debug(`dropped ${recs.length} event(s): ${reason}`, recs.map((r) => r.e.id));
   };
 
@@ -94,8 +98,6 @@ export function createQueue(d: QueueDeps): Queue {
     if (rest.length) d.kv.set('spill', rest);
     else d.kv.remove('spill');
   }
-  /** Keys whose IndexedDB write has completed. */
-  const durable = new Set<string>();
   function persist(): Promise<void> {
     if (mode !== 'on' || !unwritten.length) return writing;
     const batch = unwritten;
@@ -182,7 +184,10 @@ export function createQueue(d: QueueDeps): Queue {
     const s = res.status;
     if (s >= 200 && s < 300) {
       // Forget them before awaiting the delete: a pagehide in between must not beacon them again.
-      for (const k of keys) mine.delete(k);
+      for (const k of keys) {
+        mine.delete(k);
+        durable.delete(k);
+      }
       unspill(keys);
       await d.store.del(keys);
       counts.delivered += recs.length;
