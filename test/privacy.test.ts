@@ -19,8 +19,9 @@ describe('scrubUrl', () => {
     expect(scrub('https://s.test/p?token=1')).toBe('https://s.test/p');
   });
 
-  it('removes custom parameters (and only those given)', () => {
-    expect(scrub('https://s.test/?gclid=G&fbclid=F&token=t&q=1', ['gclid', 'fbclid'])).toBe('https://s.test/?token=t&q=1');
+  it('removes custom parameters on top of the sensitive names, which always go', () => {
+    expect(scrub('https://s.test/?gclid=G&fbclid=F&token=t&q=1', ['gclid', 'fbclid'])).toBe('https://s.test/?q=1');
+    expect(scrub('https://s.test/?gclid=G&plan=pro&q=1', [])).toBe('https://s.test/?gclid=G&plan=pro&q=1');
     expect(scrub('https://s.test/?gclid=G&token=t&q=1', [...DEFAULT_SCRUB_PARAMS, 'gclid'])).toBe('https://s.test/?q=1');
   });
 
@@ -62,7 +63,72 @@ describe('scrubUrl', () => {
   });
 });
 
+describe('scrubUrl: value-based', () => {
+  const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+  it.each([
+    ['reset_token', 'https://s.test/reset?reset_token=abc&step=2', 'https://s.test/reset?step=2'],
+    ['otp', 'https://s.test/verify?otp=123456&lang=en', 'https://s.test/verify?lang=en'],
+    ['camelCase apiKey', 'https://s.test/?apiKey=k1&q=shoes', 'https://s.test/?q=shoes'],
+    ['x-session-id', 'https://s.test/?x-session-id=1&q=2', 'https://s.test/?q=2'],
+    ['oauth_signature', 'https://s.test/?oauth_signature=s&q=2', 'https://s.test/?q=2'],
+    ['a secret value under any name', `https://s.test/?state=${JWT}&q=2`, 'https://s.test/?q=2'],
+    ['a hex value under any name', 'https://s.test/confirm?c=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b&q=2', 'https://s.test/confirm?q=2'],
+  ])('removes %s', (_, input, output) => {
+    expect(scrub(input)).toBe(output);
+  });
+
+  it('keeps parameter names that only look alike (keyword, author, promo_code) and ad click ids', () => {
+    const url = 'https://s.test/?keyword=shoes&author=ann&promo_code=SPRING24&gclid=Cj0KCQiA4NWrBhD-ARIsAFCKwWtLmVnW8z3Xb9T0p1QeR7sY6uV5wX4y';
+    expect(scrub(url)).toBe(url);
+  });
+
+  it('masks e-mail addresses in any parameter value, ASCII or international', () => {
+    expect(scrub('https://s.test/?user=a@b.com&q=1')).toBe('https://s.test/?user=[email]&q=1');
+    expect(scrub('https://s.test/?utm_content=j%C3%BCrgen%40m%C3%BCller.de&utm_source=news')).toBe(
+      'https://s.test/?utm_content=[email]&utm_source=news',
+    );
+    expect(scrub('https://s.test/?to=Mail+jane.doe%2Bx%40example.org+now')).toBe('https://s.test/?to=Mail+[email]+now');
+  });
+
+  it('masks e-mail and secret path segments, in the path and in a hash route', () => {
+    expect(scrub('https://s.test/#/users/a@b.com/edit')).toBe('https://s.test/#/users/[email]/edit');
+    expect(scrub('https://s.test/#!/u/j%C3%BCrgen@m%C3%BCller.de')).toBe('https://s.test/#!/u/[email]');
+    expect(scrub('https://s.test/users/j%C3%BCrgen%40m%C3%BCller.de')).toBe('https://s.test/users/[email]');
+    expect(scrub(`https://s.test/reset/${JWT}`)).toBe('https://s.test/reset/[secret]');
+    expect(scrub('https://s.test/invite/550e8400-e29b-41d4-a716-446655440000')).toBe('https://s.test/invite/[secret]');
+  });
+
+  it('keeps ordinary paths, slugs and anchors', () => {
+    for (const url of [
+      'https://s.test/blog/summer-sale-2024-limited-edition-collection',
+      'https://s.test/p/iphone15-pro-max-256gb-space-black',
+      'https://s.test/orders/123456789/items/42',
+      'https://s.test/docs/gettingStartedWithTheConfiguration#install',
+    ]) {
+      expect(scrub(url)).toBe(url);
+    }
+  });
+
+  it('drops OAuth fragments and fragments carrying an e-mail or a secret', () => {
+    expect(scrub('https://s.test/cb#code=abc&state=x')).toBe('https://s.test/cb');
+    expect(scrub(`https://s.test/cb#${JWT}`)).toBe('https://s.test/cb');
+    expect(scrub('https://s.test/cb#jane@example.com')).toBe('https://s.test/cb');
+    expect(scrub('https://s.test/#/access_token=abc&token_type=bearer')).toBe('https://s.test/#/access_token');
+  });
+
+  it('masks non-http URLs like text', () => {
+    expect(scrub('mailto:jane@example.com')).toBe('mailto:[email]');
+  });
+});
+
 describe('maskText', () => {
+  it('masks international e-mail addresses, JWTs and long random tokens', () => {
+    expect(maskText('Hallo jürgen@müller.de!')).toBe('Hallo [email]!');
+    expect(maskText('Ответ: иван@пример.рф')).toBe('Ответ: [email]');
+    expect(maskText('key sk_live_4eC39HqLyjWDarjtT1zdp7dc here')).toBe('key [secret] here');
+    expect(maskText('Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc')).toBe('Bearer [secret]');
+    expect(maskText('Read summer-sale-2024-limited-edition now')).toBe('Read summer-sale-2024-limited-edition now');
+  });
   it('masks e-mail addresses', () => {
     expect(maskText('Send to jane.doe+news@example.co.uk now')).toBe('Send to [email] now');
   });
