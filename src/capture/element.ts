@@ -13,6 +13,8 @@ const FALLBACK_IGNORE = '[data-waymark-ignore]';
 const MAX_TEXT = 100;
 // Text gathered before masking: enough to mask what ends up in the first 100 characters.
 const MAX_RAW_TEXT = 1000;
+// Marks element boundaries in gathered text: a space, unless it sits next to an `@` or `.`.
+const SEP = '\u0001';
 
 // File extensions that make a link a download (Plausible and Amplitude ship similar lists).
 const DOWNLOAD_EXT =
@@ -111,14 +113,17 @@ export function safeText(el: Element, ignoreSelector?: string): string | undefin
         const ce = child.getAttribute('contenteditable');
         if (ce !== null && ce !== 'false') continue;
         if (ignoreSelector && isIgnoredSelf(child, ignoreSelector)) continue;
-        raw += ' ';
+        raw += SEP;
         walk(child);
-        raw += ' ';
+        raw += SEP;
       }
     }
   };
   walk(el);
-  return bound(raw);
+  // An address split over elements (`<b>alice</b>@example.com`) is one address:
+  // join the pieces around `@` and `.` before masking, so no part of it survives.
+  if (raw.includes('@')) raw = raw.replace(/\u0001*([@.])\u0001*/g, '$1');
+  return bound(raw.replace(/\u0001/g, ' '));
 }
 
 function isIgnoredSelf(el: Element, selector: string): boolean {

@@ -102,6 +102,21 @@ describe('describeElement', () => {
     expect(describeIt($('#e')).text).toBeUndefined();
   });
 
+  it('masks an e-mail address split over elements, international ones, and secrets in link text and href', () => {
+    mount(
+      '<a id="a" href="/u"><b>alice</b>@example.com</a><a id="b" href="/u">alice@<i>example</i>.com</a>' +
+        '<a id="c" href="/u"><span>Write to</span> <span>jürgen</span><span>@</span><span>müller.de</span></a>' +
+        '<a id="d" href="https://s.test/p?user=bob@example.com#/x">Profile</a><p id="e"><span>Done.</span><span>Next</span></p>',
+    );
+    expect(describeIt($('#a')).text).toBe('[email]');
+    expect(describeIt($('#b')).text).toBe('[email]');
+    expect(describeIt($('#c')).text).toBe('Write to [email]');
+    expect(describeIt($('#d')).href).toBe('https://s.test/p?user=[email]#/x');
+    for (const id of ['#a', '#b', '#c', '#d']) expect(JSON.stringify(describeIt($(id)))).not.toMatch(/alice|jürgen|bob|example|müller/);
+    // Element boundaries still separate words when there is no address.
+    expect(describeIt($('#e')).text).toBe('Done. Next');
+  });
+
   it('falls back to aria-label for icon-only controls', () => {
     mount('<button id="x" aria-label="Close dialog"><svg></svg></button>');
     expect(describeIt($('#x')).text).toBe('Close dialog');
