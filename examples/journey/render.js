@@ -34,7 +34,10 @@ const lookup = (table, key) => (typeof key === 'string' && Object.hasOwn(table, 
 const str = (value) => (typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '');
 const num = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 const list = (value) => (Array.isArray(value) ? value : []);
-const record = (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {});
+const isRecord = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const record = (value) => (isRecord(value) ? value : {});
+/** The objects of a list from the data; anything else in it is skipped. */
+const records = (value) => list(value).filter(isRecord);
 
 /** Create an HTML element: attributes (class, data-*, …) and children (strings become text). */
 function h(tag, attrs, ...children) {
@@ -47,16 +50,18 @@ function s(tag, attrs, ...children) {
   return fill(document.createElementNS(SVG_NS, tag), attrs, children);
 }
 
+/** Attributes and children from the data are text only: an object there (not a node we built) shows as nothing. */
 function fill(el, attrs, children) {
   for (const [key, value] of Object.entries(attrs || {})) {
-    if (value == null || value === false) continue;
+    if (value == null || value === false || typeof value === 'object') continue;
     if (key === 'text') el.textContent = String(value);
     else if (key === 'color') el.style.setProperty('--c', value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children.flat(Infinity)) {
     if (child == null || child === false) continue;
-    el.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+    if (child instanceof Node) el.append(child);
+    else if (typeof child !== 'object') el.append(document.createTextNode(String(child)));
   }
   return el;
 }
@@ -98,7 +103,7 @@ function renderFunnel(funnel) {
     class: 'funnel',
     viewBox: `0 0 ${width} ${funnel.length * row}`,
     role: 'img',
-    'aria-label': funnel.map((f) => `${f.stage}: ${f.reached}`).join(', '),
+    'aria-label': funnel.map((f) => `${str(f.stage)}: ${num(f.reached)}`).join(', '),
   });
   funnel.forEach((f, i) => {
     const y = i * row;
@@ -109,7 +114,7 @@ function renderFunnel(funnel) {
       s('text', { x: 22, y: y + 25, class: 'stage-label', text: f.stage }),
       s('rect', { x: labelW, y: y + 6, width: barMax, height: 28, rx: 6, class: 'track' }),
       s('rect', { x: labelW, y: y + 6, width: w, height: 28, rx: 6, fill: colorOf(f.stage), class: 'bar' }),
-      s('text', { x: labelW + w + 10, y: y + 26, class: 'count', text: `${f.reached}` }),
+      s('text', { x: labelW + w + 10, y: y + 26, class: 'count', text: `${num(f.reached)}` }),
     );
     if (f.current) {
       g.append(s('text', { x: width - 4, y: y + 25, class: 'now', 'text-anchor': 'end', text: `${f.current} here now` }));
@@ -162,7 +167,7 @@ function renderChannels(channels) {
       x += w;
     }
     const purchaseIdx = order.indexOf('purchase');
-    const conv = purchaseIdx >= 0 ? c.reached[purchaseIdx] / c.visitors : null;
+    const conv = purchaseIdx >= 0 ? num(list(c.reached)[purchaseIdx]) / c.visitors : null;
     g.append(s('text', { x: labelW + full + 8, y: y + 21, class: 'count', text: String(c.visitors) }));
     if (conv != null) g.append(s('text', { x: 0, y: y + 38, class: 'sub', text: `${pct(conv)} reached purchase` }));
     svg.append(g);
@@ -194,7 +199,7 @@ function renderForms(forms) {
     return h(
       'div',
       { class: 'form', 'data-form': f.form },
-      h('div', { class: 'form-head' }, h('b', { text: `#${f.form}` }), h('span', { class: 'muted', text: f.path })),
+      h('div', { class: 'form-head' }, h('b', { text: `#${str(f.form)}` }), h('span', { class: 'muted', text: str(f.path) })),
       h(
         'div',
         { class: 'nums' },
@@ -287,15 +292,15 @@ function compact(items) {
   const out = [];
   for (const tp of items) {
     const last = out[out.length - 1];
-    if (tp.type === 'form_step' && tp.field) {
-      if (last && last.fields && last.form === tp.form && last.step === tp.step) {
+    if (tp.type === 'form_step' && str(tp.field)) {
+      if (last && last.fields && last.form === tp.form && last.step === tp.step && typeof tp.field === 'string') {
         last.fields.push(tp.field);
         const names = [...new Set(last.fields)];
-        last.label = `filled ${last.fields.length} fields${tp.step ? ` in ${tp.step}` : ''}: ${names.join(', ')}`;
+        last.label = `filled ${last.fields.length} fields${str(tp.step) ? ` in ${str(tp.step)}` : ''}: ${names.join(', ')}`;
         last.at = tp.at;
         continue;
       }
-      out.push({ ...tp, fields: [tp.field], label: `filled ${tp.field}${tp.step ? ` in ${tp.step}` : ''} · #${tp.form}` });
+      out.push({ ...tp, fields: [tp.field], label: `filled ${str(tp.field)}${str(tp.step) ? ` in ${str(tp.step)}` : ''} · #${str(tp.form)}` });
       continue;
     }
     out.push(tp);
@@ -305,10 +310,10 @@ function compact(items) {
 
 function renderPath(v) {
   // The stage changes as a row of dots joined by lines.
-  const changes = list(v.changes);
+  const changes = records(v.changes);
   const step = 112;
   const width = Math.max(1, changes.length) * step;
-  const svg = s('svg', { class: 'path', viewBox: `0 0 ${width} 52`, width, height: 52, role: 'img', 'aria-label': changes.map((c) => c.to).join(' → ') });
+  const svg = s('svg', { class: 'path', viewBox: `0 0 ${width} 52`, width, height: 52, role: 'img', 'aria-label': changes.map((c) => str(c.to)).join(' → ') });
   changes.forEach((c, i) => {
     const x = i * step + 14;
     if (i > 0) svg.append(s('line', { x1: x - step + 8, y1: 14, x2: x - 8, y2: 14, class: 'link' }));
@@ -333,15 +338,15 @@ function renderVisitor(v, index) {
       'summary',
       null,
       h('span', { class: 'avatar', color: colorOf(v.stage), text: (str(v.userId) || id).slice(0, 2).toUpperCase() }),
-      h('span', { class: 'who' }, h('b', { text: name }), h('small', { class: 'muted', text: `${v.pages} pages · ${v.events} events · ${v.sessions} session${v.sessions === 1 ? '' : 's'} · ${ago(v.lastSeen)}` })),
+      h('span', { class: 'who' }, h('b', { text: name }), h('small', { class: 'muted', text: `${num(v.pages)} pages · ${num(v.events)} events · ${num(v.sessions)} session${v.sessions === 1 ? '' : 's'} · ${ago(v.lastSeen)}` })),
       h('span', { class: 'channel', text: (str(v.channel) || 'unknown').replace(/_/g, ' ') + (campaign ? ` · ${campaign}` : '') }),
       h('span', { class: 'now' }, 'now ', stageChip(v.stage, { 'data-testid': 'visitor-stage' })),
     ),
   );
   const body = h('div', { class: 'visitor-body' });
-  if (list(v.changes).length) body.append(renderPath(v));
+  if (records(v.changes).length) body.append(renderPath(v));
   const timeline = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
-  for (const seg of segmentsOf(list(v.touchpoints).filter((tp) => tp && typeof tp === 'object'))) {
+  for (const seg of segmentsOf(records(v.touchpoints))) {
     const head = seg.change
       ? h(
           'li',
@@ -351,7 +356,7 @@ function renderVisitor(v, index) {
           seg.change.rule ? h('code', { text: seg.change.rule }) : null,
           h('time', { text: clock(seg.change.at) }),
         )
-      : h('li', { class: 'seg-head quiet', color: colorOf(seg.stage) }, h('span', { class: 'dot' }), h('span', null, seg.stage ? `in ${seg.stage}` : 'before any stage'));
+      : h('li', { class: 'seg-head quiet', color: colorOf(seg.stage) }, h('span', { class: 'dot' }), h('span', null, str(seg.stage) ? `in ${str(seg.stage)}` : 'before any stage'));
     timeline.append(head);
     const shown = compact(seg.items).slice(0, 16);
     for (const tp of shown) {
@@ -404,10 +409,10 @@ export function render(data, root = document) {
   const content = $('[data-content]');
   if (empty) empty.hidden = num(t.events) > 0;
   if (content) content.hidden = num(t.events) === 0;
-  swap('[data-funnel]', renderFunnel(list(data.funnel)));
-  swap('[data-channels]', renderChannels(list(data.channels)));
-  swap('[data-forms]', renderForms(list(data.forms)));
-  swap('[data-vitals]', renderVitals(list(data.stages)));
-  swap('[data-visitors]', renderVisitors(list(data.visitors)));
+  swap('[data-funnel]', renderFunnel(records(data.funnel)));
+  swap('[data-channels]', renderChannels(records(data.channels)));
+  swap('[data-forms]', renderForms(records(data.forms)));
+  swap('[data-vitals]', renderVitals(records(data.stages)));
+  swap('[data-visitors]', renderVisitors(records(data.visitors)));
   return true;
 }
