@@ -9,7 +9,6 @@ export const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
 export interface IdentityState {
   anonymousId: string;
   userId?: string;
-  traits?: Record<string, unknown>;
   sessionId: string;
   /** Last activity, ms. */
   last: number;
@@ -31,16 +30,23 @@ export interface Identity {
   save(): void;
   /** Forget everything and start a new visitor. */
   reset(): void;
-  /** Re-read after another tab changed it. */
-  reload(): void;
 }
+
+/** Clock skew between tabs tolerated before a stored time counts as "from the future". */
+const SKEW_MS = 60000;
 
 /** Create the identity over `kv`. */
 export function createIdentity(kv: KV, now: () => number): Identity {
   const fresh = (): IdentityState => ({ anonymousId: uid(), sessionId: uid(), last: now(), seq: 0 });
   const load = (): IdentityState => {
-    const s = kv.get<IdentityState>('id');
-    return s && typeof s.anonymousId === 'string' && typeof s.sessionId === 'string' ? s : fresh();
+    const s = kv.get<IdentityState & { traits?: unknown }>('id');
+    if (!s || typeof s.anonymousId !== 'string' || typeof s.sessionId !== 'string') return fresh();
+    // Traits were once stored here; nothing reads them back, so they are not kept.
+    delete s.traits;
+    // A last-activity time from the future (the clock was set back, or was wrong once) would keep
+    // the session alive for ever: it is not trusted.
+    if (!(s.last <= now() + SKEW_MS)) s.last = now();
+    return s;
   };
   let state = load();
   let dirty = !kv.get('id');
@@ -48,11 +54,12 @@ export function createIdentity(kv: KV, now: () => number): Identity {
     sync() {
       // Another tab may have moved the session on (or reset it): take the newer state.
       const stored = kv.get<IdentityState>('id');
-      if (stored && typeof stored.anonymousId === 'string' && stored.last > state.last)
+      if (stored && typeof stored.anonymousId === 'string' && stored.last > state.last && stored.last <= now() + SKEW_MS)
         state = { ...stored, seq: stored.anonymousId === state.anonymousId ? Math.max(stored.seq, state.seq) : stored.seq };
     },
     tick(at) {
       let newSession = false;
+      if (state.last > at + SKEW_MS) state.last = at; // the clock went back: inactivity counts from now
       if (at - state.last > SESSION_TIMEOUT_MS) {
         state = { ...state, sessionId: uid(), seq: 0 };
         newSession = true;
@@ -75,9 +82,6 @@ export function createIdentity(kv: KV, now: () => number): Identity {
       state = fresh();
       kv.set('id', state);
       dirty = false;
-    },
-    reload() {
-      state = load();
     },
   };
 }

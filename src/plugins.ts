@@ -1,11 +1,14 @@
+import { toPlain, type Report } from './lib/plain';
 import type { Plugin, Tracker, WaymarkEvent } from './types';
 
 /** Runs every plugin's hooks in order; no hook can throw into the tracker or the page. */
 export interface PluginRunner {
   /** Call each plugin's `setup` once. */
   setup(tracker: Tracker): void;
-  /** Chain each plugin's `beforeSend`; null means a plugin dropped the event. */
-  beforeSend(event: WaymarkEvent): WaymarkEvent | null;
+  /** How many plugins there are (a `beforeSend` option counts as one). */
+  size: number;
+  /** Chain each plugin's `beforeSend`; null means a plugin dropped the event. What a plugin returns is made plain data (see `report`). */
+  beforeSend(event: WaymarkEvent, report?: Report): WaymarkEvent | null;
   /** Tell each plugin which events the collector accepted. */
   afterSend(events: WaymarkEvent[]): void;
   /** Call each plugin's `teardown`, last plugin first. */
@@ -47,15 +50,16 @@ export const createPluginRunner = (
     }
   };
   return {
+    size: list.length,
     setup: (tracker) => list.forEach((p, i) => call(p, i, 'setup', tracker)),
-    beforeSend(event) {
+    beforeSend(event, report) {
       let current = event;
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!;
         const r = call(p, i, 'beforeSend', current);
         if (!r.ok) continue;
         if (r.value === null) return null;
-        if (r.value && typeof r.value == 'object') current = r.value as WaymarkEvent;
+        if (r.value && typeof r.value == 'object') current = (report ? toPlain(r.value, report) : r.value) as WaymarkEvent;
         else fail(p, i, 'beforeSend');
       }
       return current;

@@ -1,3 +1,5 @@
+import { listen } from '../lib/guard';
+
 /**
  * Call `onLeave` once when the page is being left: `pagehide`, or the tab
  * turning hidden (the last event mobile browsers reliably fire). Re-armed
@@ -5,7 +7,7 @@
  * the page ineligible for the back/forward cache.
  * https://developer.chrome.com/docs/web-platform/page-lifecycle-api
  */
-export function onPageLeave(win: Window, onLeave: () => void, onReturn: (restored: boolean) => void): () => void {
+export function onPageLeave(win: Window, onLeave: () => void): () => void {
   let left = false;
   const doc = win.document;
   const leave = () => {
@@ -13,19 +15,12 @@ export function onPageLeave(win: Window, onLeave: () => void, onReturn: (restore
     left = true;
     onLeave();
   };
-  const back = (restored: boolean) => {
-    if (!left && !restored) return;
-    left = false;
-    onReturn(restored);
-  };
-  const vis = () => (doc.visibilityState === 'hidden' ? leave() : back(false));
-  const show = (e: Event) => back((e as PageTransitionEvent).persisted);
-  win.addEventListener('pagehide', leave, { capture: true });
-  win.addEventListener('pageshow', show, { capture: true });
-  doc.addEventListener('visibilitychange', vis, { capture: true });
+  const offHide = listen(win, 'pagehide', leave);
+  const offShow = listen(win, 'pageshow', () => (left = false));
+  const offVisibility = listen(doc, 'visibilitychange', () => (doc.visibilityState === 'hidden' ? leave() : (left = false)));
   return () => {
-    win.removeEventListener('pagehide', leave, { capture: true });
-    win.removeEventListener('pageshow', show, { capture: true });
-    doc.removeEventListener('visibilitychange', vis, { capture: true });
+    offHide();
+    offShow();
+    offVisibility();
   };
 }

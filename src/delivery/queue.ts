@@ -1,29 +1,40 @@
+import { utf8Bytes } from '../lib/plain';
 import type { KV } from '../storage';
 import type { Stats, WaymarkEvent } from '../types';
+import { BODY_OVERHEAD, nextBatch } from './batcher';
+import { handOver, ledgerKeys, recordHanded, spill, takeSpill, unspill } from './exit';
 import { withSendLock } from './lock';
+import { judge, type DropReason } from './retry';
 import type { EventStore, Rec } from './store';
 import { KEEPALIVE_BUDGET, type Transport } from './transport';
+
+/** The largest event kept, in bytes on the wire; a larger one is dropped as `too_large` when queued. */
+export const MAX_EVENT_BYTES = 32000;
+/** How long a send may wait for the store's list of queued events before it goes on with this tab's own. */
+export const STORE_LIST_MS = 1000;
 
 /** What the queue needs; everything a test must fake is injected. */
 export interface QueueDeps {
   store: EventStore;
   kv: KV;
   transport: Transport;
+  /** Wall clock (ms): timestamps and ages. */
   now: () => number;
+  /** Monotonic clock (ms) for delays, immune to the wall clock jumping. @default performance.now */
+  monotonic?: () => number;
   random: () => number;
   tab: string;
   endpoint: string;
   headers?: Record<string, string>;
   batch: { size: number; intervalMs: number; maxBytes: number };
-  retry: { baseDelayMs: number; maxDelayMs: number; maxAgeMs: number };
+  retry: { baseDelayMs: number; maxDelayMs: number; maxAgeMs: number; timeoutMs?: number };
   maxEvents: number;
   /** Serialise a batch for the wire. */
   encode: (events: WaymarkEvent[], sentAt: string) => string;
-  /** Debug log (drops, retries). */
   debug: (msg: string, data?: unknown) => void;
   /** Called with the events of each accepted batch. */
   afterSend?: (events: WaymarkEvent[]) => void;
-  /** Tell the other tabs (BroadcastChannel). */
+  /** Tell the other tabs which keys are in flight and done. */
   broadcast?: (msg: QueueMessage) => void;
 }
 
@@ -32,88 +43,104 @@ export type QueueMessage = { q: 'inflight' | 'done'; k: string[] };
 
 /** The durable, batched, multi-tab queue. */
 export interface Queue {
-  /** Queue events (synchronous; storage and sending follow). */
+  /** Queue finished events (synchronous; storage and sending follow). */
   add(events: WaymarkEvent[]): void;
-  /** Send everything queued now (ignores backoff); resolves when empty or a send failed. */
+  /** Send everything queued now (ignores backoff); settles when empty, a send failed, or at the latest after 2 × the send timeout. */
   flush(force?: boolean): Promise<void>;
   /** Page is being left: hand what fits in the keepalive budget to the browser, synchronously. */
   exit(): void;
-  /** Start-up: forget what a previous page handed to the browser, then send what was left. */
+  /** Start-up: take back what a previous page spilled, forget what it handed over, send what was left. */
   start(): Promise<void>;
-  /** `held`: keep in memory, no storage, no sending (consent pending). `off`: drop everything. `on`: normal. */
+  /** `held`: keep in memory, no storage, no sending. `off`: drop everything. `on`: normal. */
   setMode(mode: 'on' | 'held' | 'off'): Promise<void>;
+  /** The store fell back to memory: write this tab's events there again. */
+  rehome(): void;
   /** Another tab's message. */
   receive(msg: QueueMessage): void;
   stats(): Stats;
   stop(): void;
 }
 
-/** Ids handed to the browser at exit, kept so the next page load does not send them again. */
-type Ledger = Array<[key: string, at: number]>;
+/**
+ * One event's life: `queued` → `sending` → `done` or `dropped` (the last two
+ * leave the queue and are counted). `durable` once its IndexedDB write completed.
+ */
+interface Entry {
+  rec: Rec;
+  state: 'queued' | 'sending' | 'done' | 'dropped';
+  durable: boolean;
+  /** Size on the wire, measured once. */
+  bytes: number;
+  /** Whether this tab queued it (others' events are only borrowed from the store while sending). */
+  own: boolean;
+  /** Network failures of this event sent alone while the collector answered other requests. */
+  strikes: number;
+}
 
-const enc = typeof TextEncoder === 'undefined' ? undefined : new TextEncoder();
-const bytes = (s: string) => (enc ? enc.encode(s).length : s.length * 3);
-const retryable = (s: number) => s === 0 || s === 408 || s === 429 || s >= 500;
+const now2 = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
 
 /** Create the queue. */
 export function createQueue(d: QueueDeps): Queue {
-  const mine = new Map<string, Rec>(); // this tab's events, until delivered
-  const durable = new Set<string>(); // keys of `mine` whose IndexedDB write has completed
-  let unwritten: Rec[] = [];
-  let writing: Promise<void> = Promise.resolve();
-  const othersInflight = new Set<string>();
-  const inflight = new Map<string, number>(); // key -> keepalive bytes (0 when not keepalive)
+  const mono = d.monotonic ?? now2;
+  const timeoutMs = d.retry.timeoutMs ?? 10000;
+  // Every request stays within the keepalive budget, so one in flight when the page goes still arrives.
+  const maxBody = Math.min(d.batch.maxBytes, KEEPALIVE_BUDGET);
+  const entries = new Map<string, Entry>(); // this tab's events until done or dropped
+  const othersSending = new Set<string>();
+  const deliveredNotDeleted = new Set<string>(); // delivered, IndexedDB delete not yet confirmed
+  const counts = { delivered: 0, retried: 0, dropped: {} as Record<string, number> };
   let mode: 'on' | 'held' | 'off' = 'on';
+  let stopped = false;
+  let failures = 0;
+  let lastSuccessAt = -1; // monotonic
+  let backoffUntil = 0; // monotonic
+  let awayUntil = 0; // monotonic: exit() ran, no timer-driven sends for a moment
+  let exits = 0;
   let flushing: Promise<void> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let backoffUntil = 0;
-  let failures = 0;
-  let stopped = false;
-  let exits = 0; // page-exit count: stops drains that were under way
-  let awayUntil = 0; // exit() ran: no timer-driven sends for a moment (the page is likely going away)
-  const counts = { delivered: 0, retried: 0, dropped: {} as Record<string, number> };
-
-  const drop = (recs: Rec[], reason: string) => {
-    if (!recs.length) return;
-    counts.dropped[reason] = (counts.dropped[reason] ?? 0) + recs.length;
-    for (const r of recs) {
-      mine.delete(r.k);
-      durable.delete(r.k);
-    }
-    d.debug(`dropped ${recs.length} event(s): ${reason}`, recs.map((r) => r.e.id));
-  };
-
-  const ledger = (): Ledger => {
-    const l = d.kv.get<Ledger>('sent');
-    return Array.isArray(l) ? l : [];
-  };
-
-  /** A closed tab's spill must not bring back what has been delivered since. */
-  function unspill(keys: string[]) {
-    const sp = d.kv.get<Rec[]>('spill');
-    if (!Array.isArray(sp)) return;
-    const done = new Set(keys);
-    const rest = sp.filter((r) => !done.has(r?.k));
-    if (rest.length === sp.length) return;
-    if (rest.length) d.kv.set('spill', rest);
-    else d.kv.remove('spill');
-  }
-  function persist(): Promise<void> {
-    if (mode !== 'on' || !unwritten.length) return writing;
-    const batch = unwritten;
-    unwritten = [];
-    // One transaction per batch of events, not one per event.
-    writing = writing.then(() => d.store.put(batch)).then(() => {
-      for (const r of batch) durable.add(r.k);
-    });
-    return writing;
-  }
-
   let timerAt = 0;
+  let io: Promise<unknown> = Promise.resolve(); // store writes and deletes, in order
+  let inFlight: Entry[] = []; // the batch of the request under way
+  let drainExits = 0; // `exits` when the running drain began
+  const active = () => mode === 'on' && !stopped;
+
+  /** Store writes and deletes run one after another (a delete never overtakes its put). */
+  const storeOp = (op: () => Promise<void>) => (io = io.then(op).catch((err) => d.debug('storage failed', err)));
+
+  function settle(list: Entry[], state: 'done' | 'dropped', reason?: DropReason) {
+    if (!list.length) return;
+    for (const entry of list) {
+      entry.state = state;
+      entries.delete(entry.rec.key);
+    }
+    if (state === 'done') counts.delivered += list.length;
+    else {
+      counts.dropped[reason!] = (counts.dropped[reason!] ?? 0) + list.length;
+      d.debug(`dropped ${list.length} event(s): ${reason}`, list.map((e) => e.rec.key));
+    }
+  }
+  const forget = (list: Entry[]) => {
+    const keys = list.map((e) => e.rec.key);
+    keys.forEach((k) => deliveredNotDeleted.add(k));
+    storeOp(() => d.store.del(keys).then(() => keys.forEach((k) => deliveredNotDeleted.delete(k))));
+  };
+
+  function persist() {
+    if (mode !== 'on') return;
+    const fresh = [...entries.values()].filter((e) => e.own && !e.durable);
+    if (!fresh.length) return;
+    // One transaction per batch of events, not one per event.
+    storeOp(() =>
+      d.store.put(fresh.map((e) => e.rec)).then(() => {
+        for (const e of fresh) e.durable = entries.get(e.rec.key) === e;
+      }),
+    );
+  }
+
   function schedule(ms: number) {
-    if (stopped || mode !== 'on') return;
-    const at = d.now() + Math.max(0, ms);
-    // An earlier deadline wins (e.g. start-up's quick send of a previous page's events over the batch interval).
+    if (!active()) return;
+    const at = mono() + Math.max(0, ms);
+    // An earlier deadline wins (e.g. start-up's quick send over the batch interval).
     if (timer) {
       if (timerAt <= at) return;
       clearTimeout(timer);
@@ -125,271 +152,288 @@ export function createQueue(d: QueueDeps): Queue {
     }, Math.max(0, ms));
   }
 
+  /** Measure an event once; one that cannot be encoded or is too large never enters the queue. */
+  function admit(event: WaymarkEvent, createdAt: number): Entry | DropReason {
+    let bytes: number;
+    try {
+      bytes = utf8Bytes(JSON.stringify(event));
+    } catch {
+      return 'unencodable';
+    }
+    if (bytes > MAX_EVENT_BYTES) return 'too_large';
+    return { rec: { key: event.id, event, createdAt, attempts: 0 }, state: 'queued', durable: false, bytes, own: true, strikes: 0 };
+  }
+
   function add(events: WaymarkEvent[]) {
     awayUntil = 0;
-    if (mode === 'off' || stopped) {
-      if (events.length) drop(events.map((e) => ({ k: e.id, e, t: 0, a: 0 })), 'opted_out');
-      return;
+    const createdAt = d.now();
+    for (const event of events) {
+      const entry = admit(event, createdAt);
+      const refused = mode === 'off' || stopped ? 'opted_out' : typeof entry === 'string' ? entry : undefined;
+      if (refused) settle([{ rec: { key: event.id, event, createdAt, attempts: 0 }, state: 'queued', durable: false, bytes: 0, own: true, strikes: 0 }], 'dropped', refused);
+      else entries.set(event.id, entry as Entry);
     }
-    const t = d.now();
-    for (const e of events) {
-      const r: Rec = { k: e.id, e, t, a: 0 };
-      mine.set(r.k, r);
-      unwritten.push(r);
-    }
-    // Bound what this tab holds: the oldest go first (the newest tell the current journey).
-    if (mine.size > d.maxEvents) {
-      // The oldest come first in insertion order: take just those, without copying the whole queue.
-      const over: Rec[] = [];
-      for (const r of mine.values()) {
-        if (over.length >= mine.size - d.maxEvents) break;
-        over.push(r);
-      }
-      drop(over, 'queue_full');
-      const gone = new Set(over.map((r) => r.k));
-      unwritten = unwritten.filter((r) => !gone.has(r.k));
-      if (mode === 'on') void d.store.del([...gone]);
-    }
-    if (mode !== 'on') return;
-    queueMicrotask(() => void persist());
-    if (mine.size >= d.batch.size) queueMicrotask(() => void flush(false));
+    trim();
+    if (!active()) return;
+    persist();
+    if (entries.size >= d.batch.size) queueMicrotask(() => void flush(false));
     else schedule(d.batch.intervalMs);
   }
 
-  function encode(recs: Rec[]): string {
-    return d.encode(recs.map((r) => ({ ...r.e, attempt: r.a + 1 })), new Date(d.now()).toISOString());
-  }
-
-  function keepaliveLeft(): number {
-    let used = 0;
-    for (const b of inflight.values()) used += b;
-    return KEEPALIVE_BUDGET - used;
-  }
-
-  /** Send one batch; true when the flush may go on. */
-  async function send(recs: Rec[]): Promise<boolean> {
-    const body = encode(recs);
-    const size = bytes(body);
-    if (size > d.batch.maxBytes && recs.length > 1) {
-      const half = Math.ceil(recs.length / 2);
-      return (await send(recs.slice(0, half))) && send(recs.slice(half));
+  /** Bound what this tab holds: the oldest go first (the newest tell the current journey). */
+  function trim() {
+    const over: Entry[] = [];
+    for (const entry of entries.values()) {
+      if (entries.size - over.length <= d.maxEvents) break;
+      if (entry.state === 'queued') over.push(entry);
     }
-    const keepalive = !d.headers && size <= keepaliveLeft();
-    const keys = recs.map((r) => r.k);
-    for (const k of keys) inflight.set(k, keepalive ? size : 0);
-    d.broadcast?.({ q: 'inflight', k: keys });
-    const res = await d.transport.send(d.endpoint, body, { keepalive, headers: d.headers });
-    for (const k of keys) inflight.delete(k);
-    d.broadcast?.({ q: 'done', k: keys });
-    const s = res.status;
-    if (s >= 200 && s < 300) {
-      // Forget them before awaiting the delete: a pagehide in between must not beacon them again.
-      for (const k of keys) {
-        mine.delete(k);
-        durable.delete(k);
-      }
-      unspill(keys);
-      await d.store.del(keys);
-      counts.delivered += recs.length;
-      failures = 0;
-      if (d.kv.get('down')) d.kv.remove('down');
-      try {
-        d.afterSend?.(recs.map((r) => r.e));
-      } catch {
-        /* isolated */
-      }
+    if (!over.length) return;
+    settle(over, 'dropped', 'queue_full');
+    if (mode === 'on') storeOp(() => d.store.del(over.map((e) => e.rec.key)));
+  }
+
+  /** The store's list of queued events, or undefined when the store is slow or broken. */
+  function listStore(): Promise<Rec[] | undefined> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(undefined), STORE_LIST_MS);
+      d.store.all().then(
+        (recs) => (clearTimeout(t), resolve(recs)),
+        () => (clearTimeout(t), resolve(undefined)),
+      );
+    });
+  }
+
+  /** What to send next: this tab's events, and what the shared store holds from other tabs and earlier pages. */
+  async function candidates(): Promise<Entry[]> {
+    // Durable before the listing was asked for: the listing must hold it unless another tab took it.
+    const wasDurable = new Set([...entries.values()].filter((e) => e.durable));
+    const listing = await listStore();
+    const handed = ledgerKeys(d.kv);
+    const free = (key: string) => !othersSending.has(key) && !handed.has(key) && !deliveredNotDeleted.has(key);
+    const own = [...entries.values()].filter((e) => e.state === 'queued' && free(e.rec.key));
+    if (!listing) return own; // the store is slow or broken: this tab's events go out all the same
+    const listed = new Set(listing.map((r) => r.key));
+    const takenElsewhere = (e: Entry) => wasDurable.has(e) && !listed.has(e.rec.key);
+    // A durable event missing from the store was delivered (or dropped) by another tab.
+    for (const e of own) if (takenElsewhere(e)) entries.delete(e.rec.key);
+    const borrowed = listing.filter((r) => !entries.has(r.key) && free(r.key)).map(borrow);
+    const all = own.filter((e) => !takenElsewhere(e)).concat(borrowed.filter((e): e is Entry => !!e));
+    return all.sort((a, b) => a.rec.createdAt - b.rec.createdAt || a.rec.event.seq - b.rec.event.seq);
+  }
+
+  /** Another tab's (or an earlier page's) stored event, sent by this tab while it holds the send lock. */
+  function borrow(rec: Rec): Entry | undefined {
+    // A creation time from the future (clock set back) is not trusted: it would never expire.
+    const r = { ...rec, createdAt: Math.min(rec.createdAt, d.now()) };
+    const entry = admit(r.event, r.createdAt);
+    if (typeof entry === 'string') {
+      storeOp(() => d.store.del([rec.key]));
+      counts.dropped[entry] = (counts.dropped[entry] ?? 0) + 1;
+      return undefined;
+    }
+    return { ...entry, rec: r, durable: true, own: false };
+  }
+
+  /** Drop what is too old or over the bound; returns the rest. */
+  function expire(list: Entry[]): Entry[] {
+    const oldest = d.now() - d.retry.maxAgeMs;
+    const old = list.filter((e) => e.rec.createdAt < oldest);
+    const over = list.length - old.length - d.maxEvents;
+    const full = over > 0 ? list.filter((e) => e.rec.createdAt >= oldest).slice(0, over) : [];
+    for (const [gone, reason] of [[old, 'too_old'], [full, 'queue_full']] as const) {
+      if (!gone.length) continue;
+      settle(gone, 'dropped', reason);
+      storeOp(() => d.store.del(gone.map((e) => e.rec.key)));
+    }
+    return old.length || full.length ? list.filter((e) => e.state === 'queued') : list;
+  }
+
+  function encode(batch: Entry[]): string {
+    return d.encode(batch.map((e) => ({ ...e.rec.event, attempt: e.rec.attempts + 1 })), new Date(d.now()).toISOString());
+  }
+
+  /** Send one batch; true when the drain may go on. */
+  async function send(batch: Entry[]): Promise<boolean> {
+    // Once exit() handed the queue to the browser, a new request would send those events again.
+    if (!active() || exits !== drainExits) return false;
+    let body: string;
+    try {
+      body = encode(batch);
+    } catch {
+      // A plugin or format that throws on one event must not hold up the others.
+      const bad = batch.filter((e) => !encodes(e));
+      settle(bad, 'dropped', 'unencodable');
+      storeOp(() => d.store.del(bad.map((e) => e.rec.key)));
       return true;
     }
-    if (s === 413) {
-      if (recs.length === 1) {
-        await d.store.del(keys);
-        drop(recs, 'too_large');
-        return true;
-      }
-      const half = Math.ceil(recs.length / 2);
-      return (await send(recs.slice(0, half))) && send(recs.slice(half));
+    const bytes = utf8Bytes(body);
+    const keys = batch.map((e) => e.rec.key);
+    batch.forEach((e) => (e.state = 'sending'));
+    inFlight = batch;
+    d.broadcast?.({ q: 'inflight', k: keys });
+    const res = await d.transport.send(d.endpoint, body, { keepalive: bytes <= KEEPALIVE_BUDGET, headers: d.headers, timeoutMs });
+    inFlight = [];
+    d.broadcast?.({ q: 'done', k: keys });
+    if (exitedDuring(batch)) return false;
+    batch.forEach((e) => (e.state = 'queued'));
+    const lone = batch.length === 1 ? batch[0]! : undefined;
+    if (lone && res.status === 0 && lastSuccessAt >= 0) lone.strikes++;
+    const verdict = judge(
+      { ...res, count: batch.length, bytes, failures: failures + 1, strikes: lone?.strikes },
+      d.retry,
+      d.random(),
+    );
+    if (verdict.action === 'delivered') return delivered(batch);
+    if (verdict.action === 'split') {
+      const half = Math.ceil(batch.length / 2);
+      // Both halves go: a bad event in one must not hold up the other.
+      const first = await send(batch.slice(0, half));
+      return (await send(batch.slice(half))) && first;
     }
-    if (retryable(s)) {
-      counts.retried += recs.length;
-      failures++;
-      // Remembered across page loads: a beacon to a collector known to be down would be lost.
-      d.kv.set('down', d.now());
-      for (const r of recs) r.a++;
-      await d.store.put(recs);
-      const exp = Math.min(d.retry.maxDelayMs, d.retry.baseDelayMs * 2 ** (failures - 1));
-      // Full jitter in the upper half keeps tabs and pages from retrying in lockstep.
-      const delay = Math.max(d.retry.baseDelayMs, exp * (0.5 + d.random() / 2), res.retryAfterMs ?? 0);
-      backoffUntil = d.now() + delay;
-      d.debug(`send failed (${s || 'network'}); retrying ${recs.length} event(s) in ${Math.round(delay)} ms`);
-      schedule(delay);
+    if (verdict.action === 'drop') {
+      settle(batch, 'dropped', verdict.reason);
+      storeOp(() => d.store.del(keys));
+      if (verdict.reason === 'rejected') d.debug(`collector rejected a batch with ${res.status}`);
+      return true;
+    }
+    return retryLater(batch, verdict.delayMs, res.status);
+  }
+
+  const encodes = (e: Entry) => {
+    try {
+      encode([e]);
+      return true;
+    } catch {
       return false;
     }
-    await d.store.del(keys);
-    drop(recs, 'rejected');
-    d.debug(`collector rejected a batch with ${s}`);
+  };
+  /** exit() handed the page to the browser while this request was out: its events count as handed over. */
+  const exitedDuring = (batch: Entry[]) => batch.some((e) => e.state !== 'sending');
+
+  function delivered(batch: Entry[]): boolean {
+    settle(batch, 'done');
+    forget(batch);
+    unspill(d.kv, new Set(batch.map((e) => e.rec.key)));
+    failures = 0;
+    lastSuccessAt = mono();
+    if (d.kv.get('down')) d.kv.remove('down');
+    try {
+      d.afterSend?.(batch.map((e) => e.rec.event));
+    } catch {
+      /* isolated */
+    }
     return true;
+  }
+
+  function retryLater(batch: Entry[], delayMs: number, status: number): boolean {
+    counts.retried += batch.length;
+    failures++;
+    // Remembered across page loads: a beacon to a collector known to be down would be lost.
+    d.kv.set('down', d.now());
+    for (const e of batch) e.rec.attempts++;
+    storeOp(() => d.store.put(batch.map((e) => e.rec)));
+    backoffUntil = mono() + delayMs;
+    d.debug(`send failed (${status || 'network'}); retrying ${batch.length} event(s) in ${Math.round(delayMs)} ms`);
+    schedule(delayMs);
+    return false;
   }
 
   async function drain(): Promise<void> {
     // A drain under way when the page is left must not start new requests after exit() handed
     // the queue to the browser: the next page would send those events again.
-    const leftAt = exits;
-    await persist();
+    const leftAt = (drainExits = exits);
     for (;;) {
-      if (mode !== 'on' || stopped || exits !== leftAt) return;
-      let recs = await d.store.all();
-      const sent = new Set(ledger().map(([k]) => k));
-      recs = recs.filter((r) => !sent.has(r.k) && !inflight.has(r.k));
-      const old = d.now() - d.retry.maxAgeMs;
-      const expired = recs.filter((r) => r.t < old);
-      if (expired.length) {
-        await d.store.del(expired.map((r) => r.k));
-        drop(expired, 'too_old');
-        recs = recs.filter((r) => r.t >= old);
-      }
-      if (recs.length > d.maxEvents) {
-        const over = recs.slice(0, recs.length - d.maxEvents);
-        await d.store.del(over.map((r) => r.k));
-        drop(over, 'queue_full');
-        recs = recs.slice(over.length);
-      }
-      if (!recs.length) return;
-      // Batch by count and bytes; `send` halves a batch still over maxBytes.
-      const batch: Rec[] = [];
-      let size = 40;
-      for (const r of recs) {
-        const b = bytes(JSON.stringify(r.e)) + 20;
-        if (batch.length && (batch.length >= d.batch.size || size + b > d.batch.maxBytes)) break;
-        batch.push(r);
-        size += b;
-      }
-      if (exits !== leftAt || !(await send(batch))) return;
+      if (!active() || exits !== leftAt) return;
+      const queued = expire(await candidates());
+      if (!queued.length || !active() || exits !== leftAt) return;
+      if (!(await send(nextBatch(queued, d.batch.size, maxBody)))) return;
     }
   }
 
   function flush(force: boolean): Promise<void> {
-    if (stopped || mode !== 'on') return Promise.resolve();
+    if (!active()) return Promise.resolve();
     if (force) awayUntil = 0;
-    else if (d.now() < awayUntil) {
+    else if (mono() < awayUntil) {
       // A send started now could duplicate what exit() handed over; if the page lives on, try again shortly.
-      schedule(awayUntil - d.now());
+      schedule(awayUntil - mono());
       return Promise.resolve();
     }
     if (flushing) return force ? flushing.then(() => flush(true)) : flushing;
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     if (nav && nav.onLine === false) return Promise.resolve(); // the `online` event resumes
-    if (!force && d.now() < backoffUntil) {
-      // Timers may fire a little before Date.now() says they should: re-arm, never stall.
-      schedule(backoffUntil - d.now());
+    if (!force && mono() < backoffUntil) {
+      schedule(backoffUntil - mono());
       return Promise.resolve();
     }
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    flushing = withSendLock(d.kv, d.tab, d.now, drain)
-      .then((ran) => {
-        if (!ran) schedule(d.batch.intervalMs);
-      })
+    if (timer) clearTimeout(timer), (timer = undefined);
+    const run = withSendLock(d.kv, d.tab, d.now, drain, timeoutMs)
+      .then((ran) => void (ran || schedule(d.batch.intervalMs)))
       .catch((err) => d.debug('flush failed', err))
       .finally(() => {
         flushing = undefined;
-        if (mine.size && d.now() >= backoffUntil) schedule(d.batch.intervalMs);
+        if (entries.size && mono() >= backoffUntil) schedule(d.batch.intervalMs);
       });
-    return flushing;
+    flushing = run;
+    return bounded(run, 2 * timeoutMs);
   }
 
   function exit() {
-    if (mode !== 'on' || stopped) return;
+    if (!active()) return;
     exits++;
-    awayUntil = d.now() + 2000;
-    // Offline, or the collector failing right now (down, blocked, backing off): a beacon would be
-    // lost with nobody to retry it. Keep the events stored for the next page load instead; only
-    // when storage is memory (nothing survives the page) is a beacon the better bet.
+    awayUntil = mono() + 2000;
+    // Requests in flight are keepalive: they outlive the page and count as handed over.
+    const handed: Entry[] = inFlight;
+    settle(handed, 'done');
+    const own = [...entries.values()];
+    // Offline, or the collector failing right now: a beacon would be lost with nobody to retry it.
+    // Keep the events stored for the next page load; with memory storage a beacon is the better bet.
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     const failing = (failures > 0 || !!d.kv.get('down') || nav?.onLine === false) && d.store.mode() !== 'memory';
-    const handed: string[] = [];
-    // Own keepalive requests in flight outlive the page: they count as handed over.
-    for (const [k, b] of inflight) if (b) handed.push(k);
-    let left = failing ? 0 : keepaliveLeft();
-    const cap = Math.min(d.batch.maxBytes, 60000);
-    const todo = [...mine.values()].filter((r) => !inflight.has(r.k) && !othersInflight.has(r.k));
-    let chunk: Rec[] = [];
-    const ship = (): boolean => {
-      if (!chunk.length) return true;
-      const body = encode(chunk);
-      const size = bytes(body);
-      if (size > left || !d.transport.beacon(d.endpoint, body, d.headers)) return false;
-      left -= size;
-      for (const r of chunk) {
-        handed.push(r.k);
-        mine.delete(r.k);
-      }
-      counts.delivered += chunk.length;
-      chunk = [];
-      return true;
-    };
-    for (const r of todo) {
-      chunk.push(r);
-      if (bytes(encode(chunk)) > Math.min(cap, left)) {
-        chunk.pop();
-        if (!ship()) break;
-        chunk = [r];
-        if (bytes(encode(chunk)) > Math.min(cap, left)) {
-          chunk = [];
-          break;
-        }
-      }
-    }
-    ship();
-    if (handed.length) {
-      const now = d.now();
-      const kept = ledger().filter(([, at]) => at > now - d.retry.maxAgeMs).slice(-2000);
-      d.kv.set('sent', kept.concat(handed.map((k): [string, number] => [k, now])));
-      void d.store.del(handed);
-    }
-    const gone = new Set(handed);
-    unwritten = unwritten.filter((r) => !gone.has(r.k));
-    // Whatever did not fit stays stored for the next page load. An IndexedDB write started now may
-    // not finish before the page is gone, so what is not yet durable is also spilled to
-    // localStorage synchronously; the next load re-queues it (keys are event ids: idempotent).
-    void persist();
-    if (d.store.mode() === 'indexeddb') {
-      const spill = [...mine.values()].filter((r) => !gone.has(r.k) && !durable.has(r.k));
-      if (spill.length) d.kv.set('spill', spill);
-    }
+    const todo = own.filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key));
+    const inFlightBytes = handed.reduce((sum, e) => sum + e.bytes, 0);
+    const beaconed = failing
+      ? []
+      : handOver(todo, { budget: KEEPALIVE_BUDGET - inFlightBytes, maxBytes: maxBody, size: Math.max(d.batch.size, 100) }, encode, utf8Bytes, (body) =>
+          d.transport.beacon(d.endpoint, body, d.headers),
+        );
+    settle(beaconed, 'done');
+    const gone = handed.concat(beaconed);
+    recordHanded(d.kv, gone.map((e) => e.rec.key).concat([...deliveredNotDeleted]), d.now(), d.retry.maxAgeMs);
+    forget(gone);
+    // What is left stays stored for the next page load. An IndexedDB write started now may not
+    // finish before the page is gone, so what is not yet durable is also spilled to localStorage.
+    persist();
+    if (d.store.mode() === 'indexeddb') spill(d.kv, [...entries.values()].filter((e) => !e.durable).map((e) => e.rec));
   }
 
   async function start() {
-    const spilled = d.kv.get<Rec[]>('spill');
-    if (Array.isArray(spilled)) {
-      const sent = new Set(ledger().map(([k]) => k));
-      await d.store.put(spilled.filter((r) => r && typeof r.k === 'string' && r.e && !sent.has(r.k)));
-      d.kv.remove('spill');
+    const handed = ledgerKeys(d.kv);
+    const spilled = takeSpill(d.kv).filter((r) => r && typeof r.key === 'string' && r.event && !handed.has(r.key));
+    // A previous page's spill is sent from memory at once, whatever IndexedDB is doing.
+    for (const r of spilled) {
+      const entry = admit(r.event, Math.min(r.createdAt, d.now()));
+      if (typeof entry !== 'string' && !entries.has(r.key)) entries.set(r.key, { ...entry, rec: { ...entry.rec, attempts: r.attempts || 0 } });
     }
-    const l = ledger();
-    if (l.length) {
-      await d.store.del(l.map(([k]) => k));
+    persist();
+    const soon = Math.min(1000, d.batch.intervalMs);
+    if (entries.size) schedule(soon);
+    if (handed.size) {
+      storeOp(() => d.store.del([...handed]));
+      await io;
       if (d.store.mode() === 'indexeddb') d.kv.remove('sent');
     }
-    if ((await d.store.all()).length) schedule(Math.min(1000, d.batch.intervalMs));
+    if ((await listStore())?.length) schedule(soon);
   }
 
-  async function setMode(m: 'on' | 'held' | 'off') {
-    mode = m;
-    if (m === 'off') {
-      drop([...mine.values()], 'opted_out');
-      mine.clear();
-      unwritten = [];
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+  async function setMode(next: 'on' | 'held' | 'off') {
+    mode = next;
+    if (next === 'off') {
+      settle([...entries.values()], 'dropped', 'opted_out');
+      if (timer) clearTimeout(timer), (timer = undefined);
       await d.store.clear();
-    } else if (m === 'on') {
-      // Also when already on: the store may have just fallen back to memory, and what this tab
-      // wrote to IndexedDB must be re-homed there to keep going out (puts are idempotent by id).
-      unwritten = [...mine.values()];
-      await persist();
-      if (mine.size) schedule(0);
+    } else if (next === 'on') {
+      persist();
+      if (entries.size) schedule(0);
     }
   }
 
@@ -399,26 +443,41 @@ export function createQueue(d: QueueDeps): Queue {
     exit,
     start,
     setMode,
+    rehome() {
+      // The store now answers from memory: what this tab wrote to IndexedDB is written there again.
+      for (const e of entries.values()) e.durable = false;
+      persist();
+    },
     receive(msg) {
-      if (msg.q === 'inflight') msg.k.forEach((k) => othersInflight.add(k));
+      if (msg.q === 'inflight') msg.k.forEach((k) => othersSending.add(k));
       else
-        msg.k.forEach((k) => {
-          othersInflight.delete(k);
-          // Delivered by another tab (or about to be retried by it): not ours to send any more.
-          if (mine.get(k) && !unwritten.some((r) => r.k === k)) mine.delete(k);
-        });
+        for (const k of msg.k) {
+          othersSending.delete(k);
+          // Delivered by another tab (or about to be retried by it from the store): not ours to send any more.
+          const entry = entries.get(k);
+          if (entry?.durable) entries.delete(k);
+        }
     },
     stats: () => ({
       delivered: counts.delivered,
       retried: counts.retried,
       dropped: { ...counts.dropped },
-      queued: mine.size,
+      queued: entries.size,
       storage: mode === 'on' ? d.store.mode() : 'none',
     }),
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+      if (timer) clearTimeout(timer), (timer = undefined);
     },
   };
 }
+
+/** `promise`, but settled after `ms` at the latest. */
+function bounded(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    promise.then(() => (clearTimeout(t), resolve()));
+  });
+}
+
+export { BODY_OVERHEAD };

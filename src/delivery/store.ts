@@ -1,12 +1,15 @@
 import { clear, createStore, delMany, entries, get, set, setMany } from 'idb-keyval';
 import type { WaymarkEvent } from '../types';
 
-/** One queued event as stored: key, event, creation time (ms) and failed attempts. */
+/** One queued event as stored. */
 export interface Rec {
-  k: string;
-  e: WaymarkEvent;
-  t: number;
-  a: number;
+  /** The event's id. */
+  key: string;
+  event: WaymarkEvent;
+  /** When it was queued (ms, wall clock; never later than "now" once read back). */
+  createdAt: number;
+  /** Failed delivery attempts so far. */
+  attempts: number;
 }
 
 /** Where queued events and the journey live. Every method settles; none throws. */
@@ -26,7 +29,7 @@ export const IDB_TIMEOUT_MS = 3000;
 const EVENT = 'e:';
 const META = 'm:';
 
-const byAge = (a: Rec, b: Rec) => a.t - b.t || (a.e.seq ?? 0) - (b.e.seq ?? 0);
+const byAge = (a: Rec, b: Rec) => a.createdAt - b.createdAt || (a.event.seq ?? 0) - (b.event.seq ?? 0);
 
 /** An in-memory store (fallback, consent pending, and tests). */
 export function createMemoryStore(): EventStore {
@@ -34,7 +37,7 @@ export function createMemoryStore(): EventStore {
   const meta = new Map<string, unknown>();
   return {
     mode: () => 'memory',
-    put: async (rs) => void rs.forEach((r) => recs.set(r.k, r)),
+    put: async (rs) => void rs.forEach((r) => recs.set(r.key, r)),
     all: async () => [...recs.values()].sort(byAge),
     del: async (ks) => void ks.forEach((k) => recs.delete(k)),
     clear: async () => {
@@ -83,10 +86,10 @@ export function createIdbStore(onFallback: (reason: unknown) => void, idb?: IDBF
 
   return {
     mode: () => (failed ? 'memory' : 'indexeddb'),
-    put: (rs) => (rs.length ? run((s) => setMany(rs.map((r) => [EVENT + r.k, r]), s), () => memory.put(rs)) : Promise.resolve()),
+    put: (rs) => (rs.length ? run((s) => setMany(rs.map((r) => [EVENT + r.key, r]), s), () => memory.put(rs)) : Promise.resolve()),
     all: () =>
       run(
-        async (s) => (await entries<string, Rec>(s)).filter(([k, v]) => k.startsWith(EVENT) && isRec(v)).map(([, v]) => v).sort(byAge),
+        async (s) => (await entries<string, unknown>(s)).flatMap(([k, v]) => (k.startsWith(EVENT) ? asRec(v) : [])).sort(byAge),
         () => memory.all(),
       ),
     del: (ks) => (ks.length ? run((s) => delMany(ks.map((k) => EVENT + k), s), () => memory.del(ks)) : Promise.resolve()),
@@ -96,9 +99,14 @@ export function createIdbStore(onFallback: (reason: unknown) => void, idb?: IDBF
   };
 }
 
-function isRec(v: unknown): v is Rec {
-  const r = v as Rec;
-  return !!r && typeof r.k === 'string' && !!r.e && typeof r.e.id === 'string' && typeof r.t === 'number';
+/** A stored value as a record, or nothing when it is junk. Records of waymark ≤ 0.1 (`{k, e, t, a}`) are read too. */
+export function asRec(v: unknown): Rec[] {
+  const r = v as Partial<Rec> & { k?: string; e?: Rec['event']; t?: number; a?: number };
+  if (!r || typeof r !== 'object') return [];
+  const rec = { key: r.key ?? r.k, event: r.event ?? r.e, createdAt: r.createdAt ?? r.t, attempts: r.attempts ?? r.a ?? 0 };
+  return typeof rec.key === 'string' && rec.event && typeof rec.event.id === 'string' && typeof rec.createdAt === 'number'
+    ? [rec as Rec]
+    : [];
 }
 
 function withTimeout<T>(p: Promise<T>): Promise<T> {

@@ -96,7 +96,7 @@ async function runModel(seed: number, steps: number, faults = true, storageFault
     // A dead page's JavaScript does nothing more: its storage work is inert.
     const live: EventStore = {
       mode: () => (tab.storeFailed ? 'memory' : 'indexeddb'),
-      put: (r) => (tr(r.map((x) => x.k), `${name} put ${tab.storeFailed ? 'own' : 'shared'}`), tab.storeFailed ? own.put(r) : durableShared.put(r)),
+      put: (r) => (tr(r.map((x) => x.key), `${name} put ${tab.storeFailed ? 'own' : 'shared'}`), tab.storeFailed ? own.put(r) : durableShared.put(r)),
       all: () => (tab.storeFailed ? own.all() : durableShared.all()),
       del: (k) => (tr(k, `${name} del ${tab.storeFailed ? 'own' : 'shared'}`), tab.storeFailed ? own.del(k) : durableShared.del(k)),
       clear: () => (tab.storeFailed ? own.clear() : durableShared.clear()),

@@ -121,7 +121,7 @@ describe('2xx', () => {
     const sent = evs(3);
     q.add(sent);
     await settle();
-    expect((await store.all()).map((r) => r.k)).toEqual(sent.map((e) => e.id));
+    expect((await store.all()).map((r) => r.key)).toEqual(sent.map((e) => e.id));
     await advance(4999);
     expect(ft.calls).toHaveLength(0);
     await advance(1);
@@ -349,7 +349,7 @@ describe('retry.maxAgeMs', () => {
   it('drops too-old events left by a previous page on start-up', async () => {
     const store = createMemoryStore();
     const t0 = Date.now();
-    await store.put([{ k: 'stale', e: { ...ev(), id: 'stale' }, t: t0 - 8 * 864e5, a: 3 }]);
+    await store.put([{ key: 'stale', event: { ...ev(), id: 'stale' }, createdAt: t0 - 8 * 864e5, attempts: 3 }]);
     const ft = fakeTransport();
     const { q } = makeQueue(ft, { store });
     await q.start();
@@ -370,7 +370,7 @@ describe('queue.maxEvents', () => {
     await advance(60000);
     expect(ft.calls).toHaveLength(0);
     expect(q.stats()).toMatchObject({ queued: 10, dropped: { queue_full: 5 } });
-    expect((await store.all()).map((r) => r.k)).toEqual(all.slice(5).map((e) => e.id));
+    expect((await store.all()).map((r) => r.key)).toEqual(all.slice(5).map((e) => e.id));
     setOnline(true);
     await q.flush(false);
     expect(ft.calls.flatMap((c) => c.ids)).toEqual(all.slice(5).map((e) => e.id));
@@ -381,7 +381,7 @@ describe('queue.maxEvents', () => {
     const store = createMemoryStore();
     const t0 = Date.now();
     const left = evs(15);
-    await store.put(left.map((e, i): Rec => ({ k: e.id, e, t: t0 - 1000 + i, a: 0 })));
+    await store.put(left.map((e, i): Rec => ({ key: e.id, event: e, createdAt: t0 - 1000 + i, attempts: 0 })));
     const ft = fakeTransport();
     const { q } = makeQueue(ft, { store, maxEvents: 10 });
     await q.start();
@@ -537,7 +537,7 @@ describe('setMode', () => {
     expect(await store.all()).toEqual([]);
     expect(q.stats()).toMatchObject({ queued: 3, storage: 'none' });
     await q.setMode('on');
-    expect((await store.all()).map((r) => r.k)).toEqual(held.map((e) => e.id));
+    expect((await store.all()).map((r) => r.key)).toEqual(held.map((e) => e.id));
     await advance(0);
     expect(ft.calls.flatMap((c) => c.ids)).toEqual(held.map((e) => e.id));
   });

@@ -22,7 +22,7 @@ function rec(t: number, extra: Partial<Rec> = {}): Rec {
     properties: {},
     context: { library: { name: 'waymark', version: '0' } },
   };
-  return { k: e.id, e, t, a: 0, ...extra };
+  return { key: e.id, event: e, createdAt: t, attempts: 0, ...extra };
 }
 
 /** Resolve with the promise's outcome, or 'hung' if it has not settled within `ms` (real timers). */
@@ -37,10 +37,10 @@ async function exercise(store: EventStore) {
   const b = rec(2000);
   await store.put([b, a]);
   await store.setMeta('journey', { stage: 'x' });
-  expect((await store.all()).map((r) => r.k)).toEqual([a.k, b.k]);
+  expect((await store.all()).map((r) => r.key)).toEqual([a.key, b.key]);
   expect(await store.getMeta('journey')).toEqual({ stage: 'x' });
-  await store.del([a.k]);
-  expect((await store.all()).map((r) => r.k)).toEqual([b.k]);
+  await store.del([a.key]);
+  expect((await store.all()).map((r) => r.key)).toEqual([b.key]);
 }
 
 afterEach(() => {
@@ -57,10 +57,10 @@ describe('IndexedDB store', () => {
     const r2 = rec(1000);
     const r3 = rec(1000); // same time as r2, later seq
     await store.put([r1, r3, r2]);
-    expect((await store.all()).map((r) => r.k)).toEqual([r2.k, r3.k, r1.k]);
+    expect((await store.all()).map((r) => r.key)).toEqual([r2.key, r3.key, r1.key]);
     expect((await store.all())[0]).toEqual(r2);
-    await store.del([r2.k, 'never-existed']);
-    expect((await store.all()).map((r) => r.k)).toEqual([r3.k, r1.k]);
+    await store.del([r2.key, 'never-existed']);
+    expect((await store.all()).map((r) => r.key)).toEqual([r3.key, r1.key]);
     await store.setMeta('journey', { stage: 'decision' });
     expect(await store.getMeta('journey')).toEqual({ stage: 'decision' });
     // Meta entries are not events.
@@ -74,10 +74,10 @@ describe('IndexedDB store', () => {
     const store = createIdbStore(() => {});
     const r = rec(1);
     await store.put([r]);
-    await store.put([{ ...r, a: 2 }]);
+    await store.put([{ ...r, attempts: 2 }]);
     const all = await store.all();
     expect(all).toHaveLength(1);
-    expect(all[0]!.a).toBe(2);
+    expect(all[0]!.attempts).toBe(2);
   });
 
   it('survives a new store instance (a reload) in database "waymark"', async () => {
@@ -214,7 +214,7 @@ describe('IndexedDB faults fall back to memory', () => {
     expect(failing.mode()).toBe('memory');
     expect(onFallback).toHaveBeenCalledTimes(1);
     // The event is not lost: memory has it.
-    expect((await failing.all()).map((x) => x.k)).toEqual([r.k]);
+    expect((await failing.all()).map((x) => x.key)).toEqual([r.key]);
     await failing.put([rec(3)]);
     expect(onFallback).toHaveBeenCalledTimes(1);
   });

@@ -1,0 +1,81 @@
+/**
+ * Leaving the page: what the browser is handed as it goes, and what is
+ * remembered (synchronously, in localStorage) so the next page load neither
+ * loses nor resends anything.
+ */
+import type { KV } from '../storage';
+import { nextBatch, type Sized } from './batcher';
+import type { Rec } from './store';
+
+/** Ids handed to the browser (or delivered but not yet deleted from IndexedDB), with when. */
+type Ledger = Array<[key: string, at: number]>;
+/** Most ledger entries kept (the oldest go first). */
+const LEDGER_MAX = 2000;
+
+/** Keys the next page load must not send again. */
+export function ledgerKeys(kv: KV): Set<string> {
+  const ledger = kv.get<Ledger>('sent');
+  return new Set(Array.isArray(ledger) ? ledger.map((entry) => entry[0]) : []);
+}
+
+/** Remember keys as handed over; entries older than `maxAgeMs` are forgotten. */
+export function recordHanded(kv: KV, keys: string[], now: number, maxAgeMs: number): void {
+  if (!keys.length) return;
+  const ledger = kv.get<Ledger>('sent');
+  const kept = (Array.isArray(ledger) ? ledger : []).filter((entry) => entry[1] > now - maxAgeMs && entry[1] <= now);
+  kv.set('sent', kept.concat(keys.map((key): [string, number] => [key, now])).slice(-LEDGER_MAX));
+}
+
+/** Records a page left in localStorage because their IndexedDB write might not finish in time. */
+export function takeSpill(kv: KV): Rec[] {
+  const spill = kv.get<unknown[]>('spill');
+  kv.remove('spill');
+  return Array.isArray(spill) ? (spill as Rec[]) : [];
+}
+
+/** Keep records in localStorage for the next page load (synchronous: the page is going away). */
+export function spill(kv: KV, recs: Rec[]): void {
+  if (recs.length) kv.set('spill', recs);
+}
+
+/** A closed tab's spill must not bring back what has been delivered since. */
+export function unspill(kv: KV, delivered: Set<string>): void {
+  const spilled = kv.get<Rec[]>('spill');
+  if (!Array.isArray(spilled)) return;
+  const rest = spilled.filter((r) => !delivered.has(r?.key));
+  if (rest.length === spilled.length) return;
+  if (rest.length) kv.set('spill', rest);
+  else kv.remove('spill');
+}
+
+/**
+ * Hand as many of `items` as fit in `budget` bytes to `beacon`, in chunks of at
+ * most `size` events and `maxBytes` each, oldest first; stops at the first chunk
+ * that does not fit or is refused. Returns the items handed over.
+ */
+export function handOver<T extends Sized>(
+  items: T[],
+  limits: { budget: number; maxBytes: number; size: number },
+  encode: (chunk: T[]) => string,
+  measure: (body: string) => number,
+  beacon: (body: string) => boolean,
+): T[] {
+  const handed: T[] = [];
+  let left = limits.budget;
+  let rest = items;
+  while (rest.length && left > 0) {
+    // Sizes measured one by one overestimate a shared (v2) body: pack by estimate, check the real size.
+    let chunk = nextBatch(rest, limits.size, Math.min(limits.maxBytes, left));
+    let body = encode(chunk);
+    while (measure(body) > left && chunk.length > 1) {
+      chunk = chunk.slice(0, Math.ceil(chunk.length / 2));
+      body = encode(chunk);
+    }
+    const bytes = measure(body);
+    if (bytes > left || !beacon(body)) break;
+    left -= bytes;
+    handed.push(...chunk);
+    rest = rest.slice(chunk.length);
+  }
+  return handed;
+}

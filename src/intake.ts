@@ -1,0 +1,134 @@
+/**
+ * The intake: builds each captured event's envelope synchronously (cheap, at
+ * the call), then runs the pipeline in small slices off the caller's task and
+ * hands finished events to the queue.
+ */
+import type { Captured } from './capture/context';
+import type { RawPage } from './page';
+import { finishEvent, type CapturedEvent, type PipelineDeps } from './pipeline';
+import type { EventType, PageInfo, StageChange, WaymarkEvent } from './types';
+
+/** Library version, stamped on every event. */
+export const VERSION = '0.1.0';
+/** Events processed per task: a burst is spread over several tasks instead of one long one. */
+const SLICE = 250;
+
+export interface IntakeDeps {
+  pipeline: PipelineDeps;
+  /** The page as it is now (unscrubbed). */
+  rawPage(): RawPage;
+  describePage(raw: RawPage): PageInfo;
+  userId(): string | undefined;
+  now(): number;
+  newId(): string;
+  /** Called before each processed slice (take other tabs' identity) and after it (save). */
+  beginSlice(): void;
+  endSlice(): void;
+  queue(events: WaymarkEvent[]): void;
+  onChanges(changes: StageChange[]): void;
+  onPluginDrop(): void;
+  debug: boolean;
+  log(msg: string, data?: unknown): void;
+}
+
+export interface Intake {
+  capture(type: EventType | string, data: Captured & { traits?: Record<string, unknown> }, element?: Element | null): void;
+  /** Process what was captured: one slice, or everything (`all`, when the page is being left). */
+  process(all?: boolean): void;
+  /** The journey has loaded: processing may begin. */
+  ready(): void;
+  /** Forget what was captured and not yet processed (opt-out). */
+  discard(): void;
+  pageViewId(): string | undefined;
+  /** Route listeners run while the page is left: their events belong to the previous page. */
+  leavingRoute(from: string, run: () => void): void;
+}
+
+/** Create the intake. */
+export function createIntake(d: IntakeDeps): Intake {
+  let pending: CapturedEvent[] = [];
+  let isReady = false;
+  let scheduled = false;
+  let pageViewId: string | undefined;
+  let lastPage: PageInfo | undefined;
+  let leaving: PageInfo | undefined;
+  let referrer: string | undefined; // the previous URL after an SPA navigation
+
+  function capture(type: string, data: Captured & { traits?: Record<string, unknown> }, element?: Element | null) {
+    const raw = d.rawPage();
+    if (referrer !== undefined) raw.referrer = referrer;
+    const event: WaymarkEvent = {
+      id: d.newId(),
+      type,
+      ...(data.name !== undefined ? { name: data.name } : {}),
+      timestamp: new Date(d.now()).toISOString(),
+      seq: 0,
+      anonymousId: '',
+      sessionId: '',
+      stage: null,
+      page: leaving ?? d.describePage(raw),
+      properties: data.properties ?? {},
+      ...(data.target ? { target: data.target } : {}),
+      ...(data.form ? { form: data.form } : {}),
+      ...(data.traits ? { traits: data.traits } : {}),
+      context: { library: { name: 'waymark', version: VERSION } },
+    };
+    if (type === 'page_view') (pageViewId = event.id), (lastPage = event.page);
+    if (pageViewId) event.context.pageViewId = pageViewId;
+    pending.push({ event, element, url: raw.url, referrer: raw.referrer, userId: d.userId() });
+    if (isReady && !scheduled) {
+      scheduled = true;
+      queueMicrotask(process);
+    }
+  }
+
+  function process(all = false) {
+    scheduled = false;
+    if (!pending.length) return;
+    const slice = all ? pending : pending.slice(0, SLICE);
+    pending = all ? [] : pending.slice(slice.length);
+    if (pending.length) {
+      scheduled = true;
+      setTimeout(process, 0);
+    }
+    d.beginSlice();
+    const out: WaymarkEvent[] = [];
+    const changes: StageChange[] = [];
+    for (const input of slice) {
+      try {
+        const finished = finishEvent(input, d.pipeline);
+        out.push(...finished.events);
+        if (finished.change) changes.push(finished.change);
+        if (finished.droppedByPlugin) d.onPluginDrop();
+      } catch (err) {
+        console.error('[waymark] event skipped', err);
+      }
+    }
+    d.endSlice();
+    if (out.length) {
+      if (d.debug) for (const e of out) d.log(`${e.type} queued`, e);
+      d.queue(out);
+    }
+    if (changes.length) d.onChanges(changes);
+  }
+
+  return {
+    capture,
+    process,
+    ready() {
+      isReady = true;
+      process();
+    },
+    discard: () => void (pending = []),
+    pageViewId: () => pageViewId,
+    leavingRoute(from, run) {
+      leaving = lastPage;
+      try {
+        run();
+      } finally {
+        leaving = undefined;
+        referrer = from;
+      }
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { routeKey } from './lib/url';
+import { maskText } from './privacy';
+import type { PageInfo } from './types';
+
+/** Raw facts about a page, before scrubbing. */
+export interface RawPage {
+  url: string;
+  title: string;
+  referrer: string;
+}
+
+/**
+ * Describe pages the way they leave the browser: URL and referrer scrubbed,
+ * e-mails masked in the path and title. Scrubbing parses URLs, so the last
+ * answer is kept: once per page, not once per event.
+ */
+export function createPageDescriber(scrub: (url: string) => string): (raw: RawPage) => PageInfo {
+  let lastKey = '';
+  let last: PageInfo | undefined;
+  return (raw) => {
+    const key = `${raw.url}\n${raw.title}\n${raw.referrer}`;
+    if (key !== lastKey || !last) {
+      lastKey = key;
+      last = describe(raw, scrub);
+    }
+    return { ...last };
+  };
+}
+
+function describe(raw: RawPage, scrub: (url: string) => string): PageInfo {
+  const url = scrub(raw.url);
+  let path = '/';
+  try {
+    // From the scrubbed URL, so whatever scrubbing masked in a path segment stays masked here.
+    path = decodeMask(routeKey(new URL(url)));
+  } catch {
+    /* not a URL: keep '/' rather than anything unscrubbed */
+  }
+  return { url, path, title: maskText(raw.title), referrer: scrub(raw.referrer) };
+}
+
+/** Masks such as `[email]` are percent-encoded inside a URL path; show them as written. */
+const decodeMask = (path: string) => path.replace(/%5B(\w+)%5D/g, '[$1]');
