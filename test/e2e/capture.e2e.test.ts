@@ -1,5 +1,6 @@
 // Issue 3, item 6: real clicks and form steps in real Chromium, and a canary hunt for leaked field values.
-import type { Browser } from 'playwright-core';
+import type { Browser } from './harness';
+import { ENGINE_NAME } from './harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CollectedEvent, type Collector, type Site, type WaymarkWindow,
@@ -7,7 +8,7 @@ import {
   startCollector, startSite, summarize, until,
 } from './harness';
 
-describe.skipIf(!hasBrowser)('auto-capture in real Chromium', () => {
+describe.skipIf(!hasBrowser)(`auto-capture in real ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let site: Site;
   let collector: Collector;

@@ -2,7 +2,8 @@
 // Delivery in real Chromium with the script-tag build: collector outages across a reload, a page
 // closed mid-batch, leaving for another site with a full queue, two tabs at once, and IndexedDB
 // broken by the page. Every event arrives; none twice.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from './harness';
+import { ENGINE_NAME } from './harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   hasBrowser,
@@ -56,7 +57,7 @@ async function expectAllOnce(collector: Collector, prefix: string, n: number, ti
   expect(collector.duplicates()).toEqual([]);
 }
 
-describe.skipIf(!hasBrowser)('delivery in Chromium', () => {
+describe.skipIf(!hasBrowser)(`delivery in ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let collector: Collector;
   let site: Site;

@@ -7,7 +7,8 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser } from './harness';
+import { ENGINE_NAME } from './harness';
 import { DIST, ROOT, hasBrowser, launch, openPage, summarize, until, type CollectedEvent } from './harness';
 
 interface Demo {
@@ -108,7 +109,7 @@ describe('examples/collector.mjs', () => {
   });
 });
 
-describe.skipIf(!hasBrowser)('npm start demo (shop, SPA, journey view)', () => {
+describe.skipIf(!hasBrowser)(`npm start demo (shop, SPA, journey view) in ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let demo: Demo;
   let dataDir: string;

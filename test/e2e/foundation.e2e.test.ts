@@ -1,5 +1,6 @@
 // Issue 2, item 11: the built bundles in real Chromium, checked at a local collector.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page } from './harness';
+import { ENGINE_NAME } from './harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CollectedEvent, type Collector, type Site, type WaymarkWindow,
@@ -9,7 +10,7 @@ import {
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
-describe.skipIf(!hasBrowser)('foundation in real Chromium', () => {
+describe.skipIf(!hasBrowser)(`foundation in real ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let site: Site;
   let collector: Collector;

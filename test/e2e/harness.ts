@@ -1,5 +1,6 @@
 /**
- * Real-Chromium test harness for waymark's built bundles (`dist/`).
+ * Real-browser test harness for waymark's built bundles (`dist/`): Chromium, Firefox or WebKit
+ * (`WAYMARK_ENGINE`, see ./browsers/), all through one small Page/BrowserContext API (./browsers/types.ts).
  *
  * Everything runs on 127.0.0.1 only. A typical test:
  *
@@ -23,8 +24,11 @@
  * ```
  *
  * API:
- * - `chromePath()` / `hasBrowser` / `launch()`: find and start Chromium (CHROME_PATH or /usr/bin/chromium).
- *   Use `describe.skipIf(!hasBrowser)` so a machine without Chromium skips (the test runner reports it).
+ * - `hasBrowser` / `launch()`: find and start the engine chosen by WAYMARK_ENGINE (chromium: CHROME_PATH or
+ *   /usr/bin/chromium; firefox: /usr/bin/firefox-esr; webkit: WebKitWebDriver under xvfb-run). Use
+ *   `describe.skipIf(!hasBrowser)`; test/run.mjs fails a CI run where an engine is missing or skipped.
+ * - `ENGINE` / `ENGINE_NAME`: the engine in use; `unsupported([engines], why)` logs `engine X: not supported: why`
+ *   and returns true there, for tests that then assert the documented fallback.
  * - `openPage(browser)`: a fresh context (its own IndexedDB, storage, cookies) and page; `errors` collects
  *   uncaught page errors and console errors.
  * - `startSite({ pages, csp, headers })`: serves `dist/*` (`/waymark.min.js`, `/waymark.mjs`, chunks),
@@ -51,7 +55,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { enginePath, launchEngine, type Browser, type BrowserContext, type Page } from './browsers/index';
+
+export { CHROME_ARGS, ENGINE, ENGINE_NAME, enginePath, unsupported } from './browsers/index';
+export type { Browser, BrowserContext, Engine, Locator, Page } from './browsers/index';
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,31 +70,15 @@ export const DIST = normalize(process.env.WAYMARK_DIST ?? join(ROOT, 'dist')).re
 
 /** Chromium to use: `CHROME_PATH`, else /usr/bin/chromium when it exists, else null. */
 export function chromePath(): string | null {
-  const env = process.env.CHROME_PATH;
-  if (env) return existsSync(env) ? env : null;
-  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
+  return enginePath('chromium');
 }
 
-/** True when a Chromium binary was found; e2e suites use `describe.skipIf(!hasBrowser)`. */
-export const hasBrowser = chromePath() !== null;
+/** True when the engine chosen by WAYMARK_ENGINE is installed; e2e suites use `describe.skipIf(!hasBrowser)`. */
+export const hasBrowser = enginePath() !== null;
 
-/** Flags every e2e browser starts with (headless, no network besides 127.0.0.1 traffic we make). */
-export const CHROME_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Launch headless Chromium. Each `newContext()` gets a fresh, isolated profile (IndexedDB included). */
+/** Launch the engine chosen by WAYMARK_ENGINE (default chromium). Each `newContext()` is a fresh, isolated profile. */
 export async function launch(): Promise<Browser> {
-  const executablePath = chromePath();
-  if (!executablePath) throw new Error('Chromium not found: install it (apt-get install chromium) or set CHROME_PATH');
-  return chromium.launch({ executablePath, headless: true, args: CHROME_ARGS });
+  return launchEngine();
 }
 
 /** A page in a fresh context, with uncaught page errors and console errors collected. */
@@ -106,7 +97,10 @@ export async function openPage(browser: Browser): Promise<OpenedPage> {
   return { context, page, errors };
 }
 
-/** Collect uncaught exceptions and console errors of a page into an array. */
+/**
+ * Collect uncaught exceptions and console errors of a page into an array. In WebKit (selenium) they come
+ * from an in-page collector and are read after each page command (see browsers/webkit.ts).
+ */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));

@@ -1,5 +1,6 @@
 // Issue 4, item 8: a visitor's journey across full page loads and tabs, in real Chromium.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page } from './harness';
+import { ENGINE_NAME } from './harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CollectedEvent, type Collector, type Site, type WaymarkWindow,
@@ -17,7 +18,7 @@ const RULES = [
   { stage: 'purchase', name: 'checkout-done', type: 'form_submit', selector: '#checkout' },
 ];
 
-describe.skipIf(!hasBrowser)('journey stages in real Chromium', () => {
+describe.skipIf(!hasBrowser)(`journey stages in real ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let site: Site;
   let collector: Collector;

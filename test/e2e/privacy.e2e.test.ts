@@ -1,7 +1,8 @@
 // @vitest-environment node
 // Privacy in real Chromium: Global Privacy Control, consent held then granted, opt-out purging
 // the queue, canary secrets in URLs, and strict Content-Security-Policy with both builds.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from './harness';
+import { ENGINE_NAME } from './harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   dumpStorage,
@@ -36,7 +37,7 @@ async function sdkStorage(page: Page) {
   return { dbs: Object.keys(dump.indexedDB), keys: Object.keys(dump.localStorage).filter((k) => k.startsWith('waymark')), raw: JSON.stringify(dump) };
 }
 
-describe.skipIf(!hasBrowser)('privacy in Chromium', () => {
+describe.skipIf(!hasBrowser)(`privacy in ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let collector: Collector;
   let site: Site;

@@ -1,7 +1,8 @@
 // @vitest-environment node
 // Real Chromium posts Segment-format batches from the built script-tag bundle to a
 // local collector on another origin, so a CORS preflight or auth header would show.
-import type { Browser } from 'playwright-core';
+import type { Browser } from './harness';
+import { ENGINE_NAME } from './harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   flush,
@@ -18,7 +19,7 @@ import {
   type WaymarkWindow,
 } from './harness';
 
-describe.skipIf(!hasBrowser)('format: segment in a real browser', () => {
+describe.skipIf(!hasBrowser)(`format: segment in ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let collector: Collector;
   let site: Site;

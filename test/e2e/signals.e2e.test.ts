@@ -1,11 +1,12 @@
 // Issue 8, item 5: web vitals arrive for a page that is then left, and one rage click is reported once.
-import type { Browser } from 'playwright-core';
+import type { Browser } from './harness';
+import { ENGINE_NAME } from './harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Collector, type Site, hasBrowser, htmlPage, launch, openPage, sdkReady, sleep, snippet, startCollector, startSite, summarize,
 } from './harness';
 
-describe.skipIf(!hasBrowser)('experience signals in real Chromium', () => {
+describe.skipIf(!hasBrowser)(`experience signals in real ${ENGINE_NAME}`, () => {
   let browser: Browser;
   let site: Site;
   let collector: Collector;
