@@ -13,6 +13,8 @@ export type EventType =
   | 'form_start'
   | 'form_step'
   | 'form_submit'
+  /** A submit the page's own validation rejected: the form's fields were left invalid and the page stayed. Never matches `form_submit` rules. */
+  | 'form_reject'
   | 'form_abandon'
   | 'track'
   | 'identify'
@@ -56,6 +58,8 @@ export interface FormInfo {
   step?: string | number;
   /** The field that was completed: name and type only. */
   field?: { name: string; type: string; position?: number };
+  /** `true` on `form_reject`: the submit was rejected by the page's validation (fields left `:invalid` / `aria-invalid="true"`). */
+  rejected?: true;
 }
 
 /** An acquisition touch: where a session came from. */
@@ -168,7 +172,12 @@ export interface Stats {
   delivered: number;
   /** Failed send attempts that will be retried. */
   retried: number;
-  /** Events dropped on purpose, by reason (`queue_full`, `too_old`, `rejected`, `too_large`, `before_send`, `opted_out`). */
+  /**
+   * Events dropped on purpose, by reason: `queue_full` (over `queue.maxEvents`), `too_old` (over
+   * `retry.maxAgeMs`), `rejected` (a 4xx answer), `too_large` (over 32 KB on the wire, or refused by
+   * the collector as too large when sent alone), `unencodable` (could not be turned into JSON, e.g.
+   * after a plugin), `before_send` (a `beforeSend` hook returned null), `opted_out`.
+   */
   dropped: Record<string, number>;
   /** Events waiting to be sent. */
   queued: number;
@@ -242,13 +251,19 @@ export interface StagesOptions {
 export interface BatchOptions {
   /** Send when this many events are queued. @default 20 (1–500) */ size: number;
   /** Send at least this often while events wait. @default 5000 (100–600000) */ intervalMs: number;
-  /** Largest request body in bytes. @default 60000 (1000–1000000) */ maxBytes: number;
+  /** Largest request body in bytes; never more than the keepalive budget (63000), so a request in flight at exit still arrives. @default 60000 (1000–1000000) */ maxBytes: number;
 }
 
 export interface RetryOptions {
   /** First retry delay. @default 1000 (100–600000) */ baseDelayMs: number;
   /** Longest retry delay. @default 60000 (1000–3600000) */ maxDelayMs: number;
   /** Drop (and count) an event undelivered after this long. @default 604800000 (7 days) */ maxAgeMs: number;
+  /**
+   * Abort a request the collector has not answered after this long; it counts as a network
+   * failure (retried) and frees the send lock for other tabs. `flush()` settles within twice this.
+   * @default 10000 (1000–120000)
+   */
+  timeoutMs: number;
 }
 
 export interface QueueOptions {
