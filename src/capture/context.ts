@@ -27,7 +27,18 @@ export interface CaptureContext {
   onLeave(listener: () => void): () => void;
   /** Current time in ms (injectable clock). */
   now(): number;
-  /** Id of the current page view (the `context.pageViewId` stamped on events), once there is one. */ pageViewId?(): string | undefined;
+  /** Id of the current page view (the `context.pageViewId` stamped on events), once there is one. */
+  pageViewId?(): string | undefined;
+  /**
+   * Optional: register a function the tracker calls right before it captures
+   * any event other than `page_view` (including `track`/`identify`), and before
+   * the `onLeave` listeners run. The page-view module uses it to send a pending
+   * (still settling) page view first, so every page's page view comes before
+   * its other events and before `form_abandon`/`page_leave` of the route left.
+   */
+  beforeEvent?(listener: () => void): () => void;
+  /** Optional: log a debug message (only when `debug` is on), e.g. why the vitals chunk did not load. */
+  debug?(message: string, data?: unknown): void;
 }
 
 /** A capture module: starts listening, returns a function that undoes everything. */

@@ -18,7 +18,35 @@ interface FormState {
   lastField?: string;
   submitted: boolean;
   abandoned: boolean;
+  /** A submit whose outcome (sent or rejected) is decided once the site's handlers ran. */
+  deciding?: { event: Event; timer: ReturnType<typeof setTimeout> };
 }
+
+/** What identifies a form on every event of its life: computed when it is first seen, never again. */
+interface FormIdentity {
+  id?: string;
+  name?: string;
+  action?: string;
+  selector: string;
+}
+
+/**
+ * How long after a submit the site's validation may take to mark fields
+ * invalid (async validators, a re-render): then the submit is judged.
+ */
+export const REJECT_CHECK_MS = 300;
+/**
+ * True when the page's validation left a visible field invalid: ARIA, or
+ * constraint validation (`:invalid`; read from `validity`, since
+ * `checkValidity()` would fire `invalid` events at the page).
+ */
+const isInvalid = (form: HTMLFormElement, win: Window): boolean =>
+  formFields(form).some((field) => {
+    const input = field as HTMLInputElement;
+    const invalid = field.getAttribute('aria-invalid') === 'true' || (input.willValidate !== false && input.validity?.valid === false);
+    // A required field in a step not shown yet is not one the visitor left invalid.
+    return invalid && isVisible(field, win);
+  }) || !!form.querySelector('[aria-invalid="true"]:not(input):not(select):not(textarea)');
 
 const NOT_FIELDS = new Set(['submit', 'button', 'reset', 'image', 'hidden']);
 // Card fields by `autocomplete` token (https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#autofill-field).
@@ -26,6 +54,15 @@ const CARD_AUTOCOMPLETE = /(?:^|\s)cc-/i;
 // Card and identity fields by name or id, for forms without autocomplete hints.
 const CARD_NAME = /(?:^|[^a-z])(?:cc|cvv|cvc|csc|ccv|ssn|iban|pan)(?:[^a-z]|$)|card.?(?:number|num|no|code)|credit.?card|security.?code|expir/i;
 const STEP_SELECTOR = '[data-waymark-step]';
+
+/** Run `fn`; never let it throw into the host page. */
+const guard = (fn: () => void): void => {
+  try {
+    fn();
+  } catch {
+    /* never break the host page */
+  }
+};
 
 /** The form control a visitor interacts with, or null. Hidden inputs and buttons are not fields. */
 export function asField(el: Element | null): Element | null {
@@ -142,44 +179,55 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
   let dirty = new WeakSet<Element>();
   const ignore = () => ctx.privacy.ignoreSelector;
 
-  const formInfo = (form: HTMLFormElement, state?: FormState, field?: Field): FormInfo => {
-    const info: FormInfo = {};
+  // One identity per form element for its whole life: a route change (a relative
+  // `action="#"` resolving against the next URL) or a re-render cannot make it look like another form.
+  const identities = new WeakMap<HTMLFormElement, FormIdentity>();
+  const identify = (form: HTMLFormElement): FormIdentity => {
+    let known = identities.get(form);
+    if (known) return known;
     // getAttribute, not form.id / form.name: a field named "id" or "name" would shadow those.
-    const id = form.getAttribute('id');
-    const name = form.getAttribute('name');
+    const id = bound(form.getAttribute('id'));
+    const name = bound(form.getAttribute('name'));
     const action = form.getAttribute('action');
-    if (id) info.id = bound(id);
-    if (name) info.name = bound(name);
-    if (action) {
+    known = { selector: cssPath(form) };
+    if (id) known.id = id;
+    if (name) known.name = name;
+    if (action !== null) {
       try {
-        info.action = ctx.scrub(new URL(action, form.ownerDocument.baseURI).href);
+        known.action = ctx.scrub(new URL(action, ctx.win.location.href).href);
       } catch {
-        info.action = ctx.scrub(action);
+        known.action = ctx.scrub(action);
       }
     }
-    if (state?.step !== undefined) info.step = state.step;
-    if (field) info.field = field;
-    return info;
+    identities.set(form, known);
+    return known;
   };
 
   const emit = (
-    type: 'form_start' | 'form_step' | 'form_submit' | 'form_abandon',
+    type: 'form_start' | 'form_step' | 'form_submit' | 'form_reject' | 'form_abandon',
     form: HTMLFormElement,
     state: FormState | undefined,
     field?: Field,
     extra?: Record<string, unknown>,
   ): void => {
-    ctx.emit(type, { form: formInfo(form, state, field), properties: { formSelector: cssPath(form), ...extra } }, form);
+    const { selector, ...info } = identify(form) as FormIdentity & FormInfo;
+    if (state?.step !== undefined) info.step = state.step;
+    if (field) info.field = field;
+    if (type === 'form_reject') info.rejected = true;
+    ctx.emit(type, { form: info, properties: { formSelector: selector, ...extra } }, form);
   };
 
   /** The state of a form, starting it (form_start) on first interaction. */
   const start = (form: HTMLFormElement): FormState => {
     let state = forms.get(form);
     if (state) return state;
+    identify(form);
     state = { visible: new Set(), completed: new Set(), submitted: false, abandoned: false };
     for (const step of stepContainers(form)) if (isVisible(step, ctx.win)) state.visible.add(step);
-    forms.set(form, state);
+    // Emitted before the state is stored: a pending page view sent first may end the previous
+    // route (which clears the forms), and this funnel belongs to the new one.
     emit('form_start', form, state);
+    forms.set(form, state);
     watch(form);
     return state;
   };
@@ -252,16 +300,40 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     }
   };
 
+  /**
+   * Judge a submit once the site's handlers ran: not prevented, the browser
+   * submits (the page goes): `form_submit`. Prevented (handled by script):
+   * `form_reject` when the page's validation left fields invalid, else `form_submit`.
+   */
+  const decide = (form: HTMLFormElement, state: FormState, final: boolean): void => {
+    const pending = state.deciding;
+    if (!pending) return;
+    const prevented = pending.event.defaultPrevented;
+    if (prevented && !final) {
+      // Give async validation and the re-render time (fields marked invalid before the
+      // submit may be cleared by it), unless the page or route is being left.
+      pending.timer = setTimeout(() => guard(() => decide(form, state, true)), REJECT_CHECK_MS);
+      return;
+    }
+    clearTimeout(pending.timer);
+    state.deciding = undefined;
+    const rejected = prevented && isInvalid(form, ctx.win);
+    if (!rejected) state.submitted = true;
+    emit(rejected ? 'form_reject' : 'form_submit', form, state);
+  };
+  const decideAll = (): void => {
+    for (const [form, state] of forms) guard(() => decide(form, state, true));
+  };
+
   const onSubmit = (event: Event): void => {
-    try {
+    guard(() => {
       const form = eventElement(event);
       if (!form || form.tagName.toUpperCase() !== 'FORM' || isIgnored(form, ignore())) return;
       const state = start(form as HTMLFormElement);
-      state.submitted = true;
-      emit('form_submit', form as HTMLFormElement, state);
-    } catch {
-      /* never break the host page */
-    }
+      if (state.deciding) decide(form as HTMLFormElement, state, true);
+      // This listener runs first (capture phase): look again after the site's handlers.
+      state.deciding = { event, timer: setTimeout(() => guard(() => decide(form as HTMLFormElement, state, false)), 0) };
+    });
   };
 
   // Steps that become visible (wizards that show the next fieldset, SPA steps rendered in place).
@@ -295,6 +367,8 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
   };
 
   const abandon = (reason: 'leave' | 'route'): void => {
+    // A submit still being judged is judged now, before the page or route goes.
+    decideAll();
     for (const [form, state] of forms) {
       if (state.submitted || state.abandoned) continue;
       state.abandoned = true;
@@ -328,6 +402,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
   for (const [type, fn] of listeners) ctx.doc.addEventListener(type, fn, opts);
 
   return () => {
+    for (const state of forms.values()) if (state.deciding) clearTimeout(state.deciding.timer);
     for (const [type, fn] of listeners) ctx.doc.removeEventListener(type, fn, opts);
     observer?.disconnect();
     offLeave();

@@ -1,78 +1,199 @@
 import type { CaptureContext } from './context';
 
+/** A hash router's route (`#/…`, `#!/…`), as opposed to an in-page anchor (`#section`). */
+const isRoute = (hash: string): boolean => hash.startsWith('#/') || hash.startsWith('#!/');
+
 /**
  * The route a page view stands for: the path, plus the hash for hash routers
  * (`#/…`, `#!/…`). Query strings and in-page anchors (`#section`) are not routes.
  */
 export function routeKey(loc: Location | URL): string {
   const h = loc.hash;
-  return loc.pathname + (h.startsWith('#/') || h.startsWith('#!/') ? h.split('?')[0] : '');
+  return loc.pathname + (isRoute(h) ? h.split('?')[0] : '');
 }
+
+/** Poll interval while a page view is pending (ms). */
+const TICK = 50;
+/**
+ * The settle window: a page view goes out once the route has stayed the same
+ * for this long, or earlier, one tick after the title changed and then held.
+ */
+export const SETTLE_MS = 400;
+/** A page view never waits longer than this, even while `<html aria-busy="true">` (Turbo visits). */
+export const MAX_WAIT_MS = 3000;
+
+// Interactions that belong to the page on screen: its pending page view goes out first.
+// Window capture listeners run before the capture modules' document listeners.
+const INTERACTIONS = ['click', 'auxclick', 'focusin', 'input', 'change', 'submit'];
+
+interface Pending {
+  /** The first page view of this document: no route change to announce. */
+  initial: boolean;
+  /** URL of the previous page view (the referrer of this one). */
+  from: string;
+  /** Title when the navigation started, and as seen at the last tick. */
+  title: string;
+  seen: string;
+  /** Ticks since the navigation started, and since the route last changed. */
+  ticks: number;
+  stable: number;
+}
+
+/** The page-view module's stop function, plus `flush`: send a pending page view now. */
+export type PageViews = (() => void) & { flush(): void };
 
 /**
  * Page views: the initial load (deferred while prerendering), SPA navigations
  * through pushState / replaceState / popstate / hashchange that change the
- * route, and back/forward-cache restores. Never two for one navigation.
- * `navigated(from, to)` is told first so the tracker can set the referrer and
- * end the previous page.
+ * route, and back/forward-cache restores.
+ *
+ * Each page view waits for the page to settle, so it carries the title of the
+ * page navigated to (routers render, and apps set `document.title` in effects,
+ * after the URL changes): it goes out when the route has been stable for
+ * `SETTLE_MS`, or one tick after the title changed, at most `MAX_WAIT_MS`
+ * after the navigation; while `<html aria-busy="true">` (a Turbo visit
+ * loading) it keeps waiting. A replace, back/forward or hash change while a
+ * page view is pending updates it (a redirect is one navigation, to the final
+ * URL); a push sends it first and starts the next one. Hash-router start-up
+ * normalisation (`''` → `#/`, `#!/`) and in-page anchors (`#section`, even
+ * after `#/route`) are not navigations. The pending page view goes out early
+ * when the visitor interacts or leaves, and on `flush()`: the tracker calls
+ * it before any other event, so the page view of a page comes before its
+ * events. `navigated(from)` is told right before an SPA page view is emitted
+ * so the tracker can set the referrer and end the previous page (route
+ * listeners run then).
  */
-export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: string) => void): () => void {
+export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: string) => void): PageViews {
   const { win, doc } = ctx;
   const hist = win.history;
-  let last = '';
+  let shown = ''; // route of the last page view
+  let target = ''; // route the URL is on now
+  let targetPath = '';
   let lastUrl = '';
-  let pending: ReturnType<typeof setTimeout> | undefined;
+  let pending: Pending | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
 
-  const view = () => {
-    last = routeKey(win.location);
+  const keyOf = (): string => {
+    const loc = win.location;
+    const h = loc.hash;
+    // An in-page anchor on the same path stays on the route it was on (`#/x` → `#sec`).
+    if (h.length > 1 && !isRoute(h) && loc.pathname === targetPath) return target;
+    // `#/` and `#!/` are the hash router's home: the same route as no hash.
+    return routeKey(loc).replace(/#!?\/$/, '');
+  };
+
+  const flush = (): void => {
+    const p = pending;
+    if (!p) return;
+    pending = undefined;
+    clearInterval(timer);
+    // Went back to where it was (a replace undid the push): no navigation.
+    if (!p.initial && target === shown) return;
+    if (!p.initial) navigated(p.from);
+    shown = target;
     lastUrl = win.location.href;
     ctx.emit('page_view', {});
   };
-  const check = () => {
-    pending = undefined;
-    if (routeKey(win.location) === last) return;
-    navigated(lastUrl);
-    view();
+
+  const begin = (initial: boolean): void => {
+    const title = doc.title;
+    pending = { initial, from: lastUrl, title, seen: title, ticks: 0, stable: 0 };
+    timer = setInterval(tick, TICK);
   };
-  // Wait a tick so the app can set the new title, and so a push followed by a
-  // replace (redirect) counts once.
-  const soon = () => {
-    if (!pending) pending = setTimeout(check, 0);
+
+  const tick = (): void => {
+    const p = pending;
+    if (!p) return;
+    const title = doc.title;
+    const changed = title !== p.title && title === p.seen;
+    p.seen = title;
+    if (++p.ticks * TICK >= MAX_WAIT_MS) return flush();
+    if (doc.documentElement?.getAttribute('aria-busy') === 'true') return;
+    if (changed || ++p.stable * TICK >= SETTLE_MS) flush();
+  };
+
+  const locate = (): void => {
+    target = keyOf();
+    targetPath = win.location.pathname;
+  };
+
+  /** The URL changed; `push` means a new navigation, which ends a pending one. */
+  const changed = (): void => {
+    try {
+      const key = keyOf();
+      if (key === target) return; // query-only, anchor, hash-router normalisation
+      locate();
+      if (pending) pending.stable = 0;
+      else begin(false);
+    } catch {
+      /* never break the host page */
+    }
   };
 
   const push = hist.pushState;
   const replace = hist.replaceState;
-  const patched = { push: function (this: History, ...a: Parameters<History['pushState']>) {
-    const r = push.apply(this, a);
-    soon();
-    return r;
-  }, replace: function (this: History, ...a: Parameters<History['replaceState']>) {
-    const r = replace.apply(this, a);
-    soon();
-    return r;
-  } };
+  const patched = {
+    push: function (this: History, ...a: Parameters<History['pushState']>) {
+      // A new navigation: the pending page view goes out while the URL is still its own.
+      if (pending) {
+        try {
+          flush();
+        } catch {
+          /* never break the host page */
+        }
+      }
+      const r = push.apply(this, a);
+      changed();
+      return r;
+    },
+    replace: function (this: History, ...a: Parameters<History['replaceState']>) {
+      const r = replace.apply(this, a);
+      changed();
+      return r;
+    },
+  };
   hist.pushState = patched.push;
   hist.replaceState = patched.replace;
-  win.addEventListener('popstate', soon);
-  win.addEventListener('hashchange', soon);
+  win.addEventListener('popstate', changed);
+  win.addEventListener('hashchange', changed);
+  const interact = (): void => {
+    if (pending) flush();
+  };
+  const opts = { capture: true, passive: true };
+  for (const type of INTERACTIONS) win.addEventListener(type, interact, opts);
+  const offLeave = ctx.onLeave(interact);
+  const offBefore = ctx.beforeEvent?.(interact);
   const restore = (e: Event) => {
-    if ((e as PageTransitionEvent).persisted) view();
+    if (!(e as PageTransitionEvent).persisted) return;
+    interact();
+    locate();
+    shown = target;
+    lastUrl = win.location.href;
+    ctx.emit('page_view', {});
   };
   win.addEventListener('pageshow', restore);
 
   const d = doc as Document & { prerendering?: boolean };
-  const start = () => view();
+  const start = () => {
+    locate();
+    begin(true);
+  };
   if (d.prerendering) doc.addEventListener('prerenderingchange', start, { once: true });
   else start();
 
-  return () => {
+  const stop = () => {
     // Only undo our patch if nobody patched on top of it since.
     if (hist.pushState === patched.push) hist.pushState = push;
     if (hist.replaceState === patched.replace) hist.replaceState = replace;
-    win.removeEventListener('popstate', soon);
-    win.removeEventListener('hashchange', soon);
+    win.removeEventListener('popstate', changed);
+    win.removeEventListener('hashchange', changed);
     win.removeEventListener('pageshow', restore);
+    for (const type of INTERACTIONS) win.removeEventListener(type, interact, opts);
     doc.removeEventListener('prerenderingchange', start);
-    if (pending) clearTimeout(pending);
+    offLeave();
+    offBefore?.();
+    clearInterval(timer);
+    pending = undefined;
   };
+  return Object.assign(stop, { flush: interact });
 }

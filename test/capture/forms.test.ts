@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Captured, CaptureContext } from '../../src/capture/context';
-import { captureForms } from '../../src/capture/forms';
+import { captureForms, REJECT_CHECK_MS } from '../../src/capture/forms';
 import { DEFAULT_SCRUB_PARAMS, scrubUrl } from '../../src/privacy';
 import type { EventType } from '../../src/types';
 
@@ -57,6 +57,8 @@ function fill(el: Element, value: string, { change = true } = {}): void {
 const types = () => f.events.map((e) => e.type);
 const ofType = (t: EventType) => f.events.filter((e) => e.type === t);
 const tick = () => new Promise((r) => setTimeout(r, 0));
+/** Wait until a submit handled by script has been judged (sent or rejected). */
+const judged = () => new Promise((r) => setTimeout(r, REJECT_CHECK_MS + 20));
 
 let f: ReturnType<typeof fakeContext>;
 let stop: (() => void) | undefined;
@@ -180,19 +182,21 @@ describe('form_step for steps reached', () => {
 });
 
 describe('form_submit', () => {
-  it('fires for requestSubmit, even when the page handler calls preventDefault', () => {
+  it('fires for requestSubmit, even when the page handler calls preventDefault', async () => {
     document.body.innerHTML = '<form id="f"><input name="q"><button id="go">Go</button></form>';
     $<HTMLFormElement>('form').addEventListener('submit', (e) => e.preventDefault());
     fill($('[name=q]'), 'x');
     $<HTMLFormElement>('form').requestSubmit();
+    await judged();
     expect(types()).toEqual(['form_start', 'form_step', 'form_submit']);
     expect(ofType('form_submit')[0]!.data.form).toEqual({ id: 'f' });
   });
 
-  it('fires for a submit button click and starts the form first when nobody interacted', () => {
+  it('fires for a submit button click and starts the form first when nobody interacted', async () => {
     document.body.innerHTML = '<form name="newsletter"><button id="go">Subscribe</button></form>';
     $<HTMLFormElement>('form').addEventListener('submit', (e) => e.preventDefault());
     $<HTMLButtonElement>('#go').click();
+    await judged();
     expect(types()).toEqual(['form_start', 'form_submit']);
   });
 
@@ -200,6 +204,102 @@ describe('form_submit', () => {
     document.body.innerHTML = '<form><input name="q" required></form>';
     $<HTMLFormElement>('form').requestSubmit();
     expect(ofType('form_submit')).toEqual([]);
+  });
+});
+
+describe('form_reject: a submit the page\'s validation rejected', () => {
+  const rhfLike = (markInvalid: (form: HTMLFormElement) => void) => {
+    const form = $<HTMLFormElement>('form');
+    // Like react-hook-form: prevent at once, validate asynchronously, re-render with aria-invalid.
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void Promise.resolve().then(() => setTimeout(() => markInvalid(form), 5));
+    });
+  };
+
+  it('is reported as form_reject (rejected: true), not form_submit, and leaving then yields form_abandon', async () => {
+    document.body.innerHTML = '<form id="checkout" novalidate><input name="email"><input name="card"><button>Pay</button></form>';
+    rhfLike((form) => form.querySelector('[name=email]')!.setAttribute('aria-invalid', 'true'));
+    fill($('[name=email]'), 'not-an-address');
+    $<HTMLButtonElement>('button').click();
+    await judged();
+    expect(ofType('form_submit')).toEqual([]);
+    const [reject] = ofType('form_reject');
+    expect(reject!.data.form).toEqual({ id: 'checkout', rejected: true });
+    expect(reject!.element).toBe($('form'));
+    f.leave();
+    expect(types()).toEqual(['form_start', 'form_step', 'form_reject', 'form_abandon']);
+    expect(ofType('form_abandon')[0]!.data.properties).toMatchObject({ reason: 'leave', fieldsCompleted: 1 });
+  });
+
+  it('counts constraint validation (:invalid) of a novalidate form handled by script', async () => {
+    document.body.innerHTML = '<form id="f" novalidate><input name="q" required><button>Go</button></form>';
+    $<HTMLFormElement>('form').addEventListener('submit', (e) => e.preventDefault());
+    $<HTMLButtonElement>('button').click();
+    await judged();
+    expect(types()).toEqual(['form_start', 'form_reject']);
+  });
+
+  it('does not count required fields of a step not shown yet', async () => {
+    document.body.innerHTML = '<form id="f" novalidate><fieldset><input name="a"></fieldset><fieldset hidden><input name="b" required></fieldset></form>';
+    $<HTMLFormElement>('form').addEventListener('submit', (e) => e.preventDefault());
+    $<HTMLFormElement>('form').requestSubmit();
+    await judged();
+    expect(types()).toEqual(['form_start', 'form_submit']);
+  });
+
+  it('a submit whose validation clears fields marked invalid earlier is a form_submit', async () => {
+    document.body.innerHTML = '<form id="f"><input name="q" aria-invalid="true"><button>Go</button></form>';
+    rhfLike((form) => form.querySelector('[name=q]')!.setAttribute('aria-invalid', 'false'));
+    $<HTMLButtonElement>('button').click();
+    await judged();
+    expect(types()).toEqual(['form_start', 'form_submit']);
+  });
+
+  it('a submit the browser carries out (not prevented) is a form_submit at once', async () => {
+    document.body.innerHTML = '<form id="f" novalidate action="/x"><input name="q" required></form>';
+    // A submit event nobody prevents (dispatched, so happy-dom does not navigate).
+    $<HTMLFormElement>('form').dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await tick();
+    expect(types()).toEqual(['form_start', 'form_submit']);
+  });
+
+  it('is judged at once when the page or route is left within the window', async () => {
+    document.body.innerHTML = '<form id="a"><input name="x"></form><form id="b"><input name="y"></form>';
+    for (const form of Array.from(document.forms)) form.addEventListener('submit', (e) => e.preventDefault());
+    $('[name=x]').setAttribute('aria-invalid', 'true');
+    $<HTMLFormElement>('#a').requestSubmit();
+    $<HTMLFormElement>('#b').requestSubmit();
+    await tick();
+    f.route();
+    expect(f.events.map((e) => `${e.type} ${e.data.form!.id}`)).toEqual([
+      'form_start a',
+      'form_start b',
+      'form_reject a',
+      'form_submit b',
+      'form_abandon a',
+    ]);
+    await judged();
+    expect(f.events).toHaveLength(5);
+  });
+});
+
+describe('form identity', () => {
+  it('keeps id, name, action and selector from the first event to the last, whatever the route does', () => {
+    history.replaceState(null, '', '/signup');
+    document.body.innerHTML = '<main><section class="box"><form action="#"><input name="email"><input name="pw"></form></section></main>';
+    fill($('[name=email]'), 'x');
+    history.pushState(null, '', '/elsewhere/deeper');
+    // The router re-renders: the form moves in the DOM.
+    document.querySelector('main')!.prepend(document.createElement('section'));
+    f.route();
+    const forms = f.events.map((e) => [e.type, e.data.form!.action, e.data.properties!.formSelector]);
+    expect(forms).toEqual([
+      ['form_start', 'http://localhost:3000/signup#', 'main > section.box > form'],
+      ['form_step', 'http://localhost:3000/signup#', 'main > section.box > form'],
+      ['form_abandon', 'http://localhost:3000/signup#', 'main > section.box > form'],
+    ]);
+    history.replaceState(null, '', '/');
   });
 });
 
