@@ -38,7 +38,8 @@ export default [
   // Web vitals for the script-tag build, loaded on demand by the core.
   {
     input: 'src/vitals-chunk.ts',
-    output: { file: 'dist/waymark-vitals.js', format: 'iife', plugins: [min] },
+    // An ES module: the core imports it, so the browser type-checks it (a mis-served chunk cannot throw in the page).
+    output: { file: 'dist/waymark-vitals.js', format: 'es', plugins: [min] },
     plugins: [nodeResolve(), ts()],
   },
 ];

@@ -2,9 +2,32 @@
  * The script-tag entry: replays the stub queue, installs `window.waymark`, and
  * starts on its own when the script tag carries `data-endpoint`.
  */
-import { createCaptureVitals, scriptVitals } from './capture/vitals';
+import { createCaptureVitals, type VitalsLoader } from './capture/vitals';
+import type { StartVitals } from './capture/vitals-load';
 import { createTrackerWith } from './tracker';
 import type { Options, Tracker } from './types';
+
+/**
+ * The web-vitals chunk (`waymark-vitals.js`, an ES module beside this file),
+ * loaded with a dynamic `import()`: the browser checks it is JavaScript before
+ * running it, so a missing or mis-served chunk (an SPA host answering with its
+ * HTML page) only rejects the import, never throws `SyntaxError` into the page.
+ * Vitals are then off, everything else keeps working, and debug mode says why.
+ * The import inherits this script's CSP nonce.
+ */
+function chunkVitals(src: string, debug: boolean): VitalsLoader {
+  const off = (why: string): undefined => {
+    if (debug) console.debug(`[waymark] web vitals are off: ${why}`);
+    return undefined;
+  };
+  return () =>
+    import(/* @vite-ignore */ src).then(
+      (chunk: { startVitals?: StartVitals }) =>
+        typeof chunk.startVitals === 'function' ? chunk.startVitals : off(`${src} is not waymark's vitals chunk (no startVitals export)`),
+      (err: unknown) =>
+        off(`could not load ${src} as a JavaScript module (${String((err as Error)?.message ?? err)}); serve waymark-vitals.js next to waymark.min.js with a JavaScript content type`),
+    );
+}
 
 type Stub = ((...args: unknown[]) => unknown) & { q?: ArrayLike<unknown[]>; loaded?: boolean } & Record<string, unknown>;
 
@@ -16,9 +39,8 @@ function install(win: Window & { waymark?: Stub }) {
   if (existing?.loaded) return;
   const queue = Array.from(existing?.q ?? []);
   const script = document.currentScript as HTMLScriptElement | null;
-  // Web vitals live in a chunk beside this file, loaded with this script's nonce (strict CSP).
+  // Web vitals live in a chunk beside this file.
   const chunk = new URL('waymark-vitals.js', script?.src || location.href).href;
-  const nonce = script?.nonce || undefined;
   let tracker: Tracker | undefined;
   let early: unknown[][] = [];
 
@@ -30,7 +52,8 @@ function install(win: Window & { waymark?: Stub }) {
           console.error('[waymark] init was called twice; the first call wins');
           return tracker;
         }
-        tracker = createTrackerWith(args[0] as Options, { vitals: createCaptureVitals(scriptVitals(chunk, nonce)) });
+        const options = args[0] as Options;
+        tracker = createTrackerWith(options, { vitals: createCaptureVitals(chunkVitals(chunk, !!options?.debug)) });
         const held = early;
         early = [];
         held.forEach((a) => call(...a));

@@ -1,7 +1,6 @@
 /** The lazily loaded half of web-vitals capture: registers the web-vitals observers once per page. */
 import { onCLS, onFCP, onINP, onLCP, onTTFB } from 'web-vitals';
 import type { MetricType } from 'web-vitals';
-import { VITALS_HOOK } from './vitals';
 
 /** Called with each metric web-vitals reports. */
 export type VitalsListener = (metric: MetricType) => void;
@@ -44,9 +43,3 @@ export const startVitals: StartVitals = (listener) => {
     listeners.delete(listener);
   };
 };
-
-/** Entry of the script-tag chunk: hand `startVitals` to the core through `window.waymark`. */
-export function registerVitalsChunk(win: Window): void {
-  const w = win as unknown as { waymark?: Record<string, unknown> };
-  if (w.waymark) w.waymark[VITALS_HOOK] = startVitals;
-}
