@@ -133,10 +133,13 @@ function intParam(params, name, fallback) {
   return /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
 }
 
+/** A log line with control characters (newlines, terminal escapes) from the data made visible and harmless. */
+const printable = (line) => line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 /** One console line per event: time, type, stage, and what it was about. */
 function describe(event) {
   const pad = (text, width) => String(text ?? '').padEnd(width);
-  return `  ${String(event.timestamp ?? '').slice(11, 19)}  ${pad(event.type, 13)} ${pad(event.stage ? `[${event.stage}]` : '[-]', 16)} ${subject(event)}`;
+  return printable(`  ${String(event.timestamp ?? '').slice(11, 19)}  ${pad(event.type, 13)} ${pad(event.stage ? `[${event.stage}]` : '[-]', 16)} ${subject(event)}`);
 }
 
 /**
@@ -225,7 +228,11 @@ export function createCollector({
       warn(`waymark collector: ${error.message}; answered 503 so the sender retries`);
       return send(res, 503, { error: 'could not store the events; retry later' }, { ...INGEST_CORS, 'Retry-After': String(RETRY_WRITE) });
     }
-    for (const r of batch.rejected) log(`  rejected event #${r.index}${r.id ? ` (${r.id})` : ''}: ${r.reason}`);
+    if (batch.rejected.length) {
+      // One line per batch, even when quiet: a sender with a bug should be noticed, a flood should not flood the log.
+      const shown = batch.rejected.slice(0, 3).map((r) => `#${r.index}${r.id ? ` ${JSON.stringify(r.id)}` : ''}: ${r.reason}`);
+      warn(printable(`waymark collector: rejected ${batch.rejected.length} of ${batch.received} events (${shown.join('; ')}${batch.rejected.length > 3 ? '; …' : ''})`));
+    }
     if (result.added.length) {
       cache = null;
       for (const event of result.added) log(describe(event));

@@ -85,6 +85,7 @@ describe('ingest', () => {
       ],
     });
     expect(c!.events().map((e) => e.id)).toEqual(['a', 'c']);
+    expect(warnings).toEqual([expect.stringMatching(/rejected 2 of 4 events \(#1 "b": userId: expected a string; #3: not an object\)/)]);
     const retry = await (await post(url, { events: [event('c'), event('a'), event('d')] })).json();
     expect(retry).toMatchObject({ added: 1, duplicates: 2, rejected: [] });
   });
