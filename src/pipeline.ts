@@ -81,8 +81,8 @@ function attachTouch(input: CapturedEvent, newSession: boolean, deps: PipelineDe
   if (lastTouch) {
     context.channel = lastTouch.channel;
     if (lastTouch.campaign) context.campaign = lastTouch.campaign;
-    // The full touch rides on page views; other events carry its channel and campaign.
-    if (event.type === 'page_view') context.lastTouch = lastTouch;
+    // On every event, so a page's events share one context (wire format v2 sends it once per batch).
+    context.lastTouch = lastTouch;
   }
   if (firstTouch) context.firstTouch = firstTouch;
 }

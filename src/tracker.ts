@@ -13,6 +13,7 @@ import { createRoutedStore } from './delivery/routed-store';
 import type { EventStore, } from './delivery/store';
 import { browserTransport, type Transport } from './delivery/transport';
 import { toSegmentBatch } from './format/segment';
+import { encodeWaymark } from './format/waymark';
 import { createIdentity } from './identity';
 import { createIntake } from './intake';
 import { defaultRules } from './journey/defaults';
@@ -78,7 +79,7 @@ function start(win: Window, c: Config, x: Internals): Tracker {
     transport: x.transport ?? browserTransport(),
     random: x.random ?? Math.random,
     endpoint: scrubUrl(c.endpoint, [], win.location.href) || c.endpoint,
-    encode: (events, sentAt) => JSON.stringify(c.format === 'segment' ? toSegmentBatch(events, sentAt, c.writeKey) : { sentAt, events }),
+    encode: (events, sentAt) => (c.format === 'segment' ? JSON.stringify(toSegmentBatch(events, sentAt, c.writeKey)) : encodeWaymark(events, sentAt)),
     debug: log,
     afterSend: (events) => plugins.afterSend(events),
     broadcast: (m) => tabs.post(m),

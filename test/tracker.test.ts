@@ -10,10 +10,13 @@ import type { Internals } from '../src/tracker';
 import type { Options, Tracker, WaymarkEvent } from '../src/types';
 
 const ENDPOINT = 'https://collector.test/e';
+/** Wire format v2: each event is `{ ...shared, ...event }`. */
+const expandBody = (body: { shared?: object; events: WaymarkEvent[] }) => body.events.map((e) => ({ ...body.shared, ...e }) as WaymarkEvent);
 const received: Array<{ body: { sentAt: string; events: WaymarkEvent[] }; contentType: string | null }> = [];
 const server = setupServer(
   http.post(ENDPOINT, async ({ request }) => {
-    received.push({ body: JSON.parse(await request.text()), contentType: request.headers.get('content-type') });
+    const body = JSON.parse(await request.text());
+    received.push({ body: { ...body, events: expandBody(body) }, contentType: request.headers.get('content-type') });
     return HttpResponse.json({ ok: true });
   }),
 );
@@ -43,11 +46,11 @@ function fakeTransport(status = 200): Fake {
     },
     transport: {
       async send(_url, body) {
-        f.batches.push((JSON.parse(body) as { events: WaymarkEvent[] }).events);
+        f.batches.push(expandBody(JSON.parse(body)));
         return { status: f.status };
       },
       beacon(_url, body) {
-        f.batches.push((JSON.parse(body) as { events: WaymarkEvent[] }).events);
+        f.batches.push(expandBody(JSON.parse(body)));
         return true;
       },
     } as Transport,

@@ -343,7 +343,8 @@ export function eventId(e: CollectedEvent): string | undefined {
 
 function decodeEvents(json: any): CollectedEvent[] {
   if (Array.isArray(json)) return json;
-  if (json && Array.isArray(json.events)) return json.events;
+  // Wire format v2: each event is { ...shared, ...event }.
+  if (json && Array.isArray(json.events)) return json.shared ? json.events.map((e: object) => ({ ...json.shared, ...e })) : json.events;
   if (json && Array.isArray(json.batch)) return json.batch;
   return [];
 }
