@@ -21,6 +21,8 @@ export const DRAIN_BYTES = 8 * 1024 * 1024;
 export const PAGE = { default: 1000, max: 5000 };
 /** Open `/events/stream` connections at most. */
 export const MAX_STREAMS = 50;
+/** Rejected events listed in one answer at most (`rejectedCount` has them all). */
+export const MAX_REPORTED = 1000;
 /** `Retry-After` (seconds) when storage is full, and after a failed write. */
 const RETRY_FULL = 300;
 const RETRY_WRITE = 5;
@@ -51,8 +53,10 @@ export function expectedHosts(host, port, extra = []) {
  * Why a read must be refused, or null when it may be answered: the Host must
  * be one of `hosts` (any loopback name when no set is given), an Origin (when
  * sent) must be this very origin, and a browser's Sec-Fetch-Site must say
- * same-origin (or none: typed in the address bar). Stops other sites and
- * DNS-rebinding pages from reading collected events.
+ * same-origin (or none: typed in the address bar) unless the request is a
+ * navigation (a link followed: the page opens in its own origin, and other
+ * sites cannot read it). Stops other sites and DNS-rebinding pages from
+ * reading collected events.
  */
 export function readRefusal(headers, hosts) {
   const host = String(headers.host ?? '').toLowerCase();
@@ -61,7 +65,7 @@ export function readRefusal(headers, hosts) {
   const origin = headers.origin;
   if (origin !== undefined && String(origin).toLowerCase() !== `http://${host}`) return 'cross-origin read';
   const site = headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'cross-site read';
+  if (site !== undefined && site !== 'same-origin' && site !== 'none' && headers['sec-fetch-mode'] !== 'navigate') return 'cross-site read';
   return null;
 }
 
@@ -241,7 +245,14 @@ export function createCollector({
     }
     // Every event stored or a duplicate: 200. Nothing usable at all: 400, so a sender drops (and counts) it.
     const status = batch.rejected.length && !batch.events.length ? 400 : 200;
-    const answer = { ok: status === 200, received: batch.received, added: result.added.length, duplicates: result.duplicates, rejected: batch.rejected };
+    const answer = {
+      ok: status === 200,
+      received: batch.received,
+      added: result.added.length,
+      duplicates: result.duplicates,
+      rejectedCount: batch.rejected.length,
+      rejected: batch.rejected.slice(0, MAX_REPORTED),
+    };
     return send(res, status, answer, INGEST_CORS);
   }
 

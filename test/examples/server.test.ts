@@ -79,6 +79,7 @@ describe('ingest', () => {
       received: 4,
       added: 2,
       duplicates: 0,
+      rejectedCount: 2,
       rejected: [
         { index: 1, id: 'b', reason: 'userId: expected a string' },
         { index: 3, reason: 'not an object' },
@@ -88,6 +89,15 @@ describe('ingest', () => {
     expect(warnings).toEqual([expect.stringMatching(/rejected 2 of 4 events \(#1 "b": userId: expected a string; #3: not an object\)/)]);
     const retry = await (await post(url, { events: [event('c'), event('a'), event('d')] })).json();
     expect(retry).toMatchObject({ added: 1, duplicates: 2, rejected: [] });
+  });
+
+  it('lists at most MAX_REPORTED rejections, counting them all', async () => {
+    const { url } = await start();
+    const res = await post(url, { events: [event('fine'), ...Array.from({ length: 5000 }, () => 0)] });
+    const answer = await res.json();
+    expect(answer).toMatchObject({ added: 1, rejectedCount: 5000 });
+    expect(answer.rejected).toHaveLength(1000);
+    expect(warnings).toHaveLength(1);
   });
 
   it('answers 400 when nothing in the body is usable', async () => {
@@ -270,7 +280,10 @@ describe('same-origin reads', () => {
     expect(readRefusal({}, hosts)).toMatch(/Host/);
     expect(readRefusal({ host: 'attacker.test:8787' }, hosts)).toMatch(/Host/);
     expect(readRefusal({ host: 'localhost:8787', origin: 'http://127.0.0.1:8787' }, hosts)).toMatch(/cross-origin/);
-    expect(readRefusal({ host: 'localhost:8787', 'sec-fetch-site': 'same-site' }, hosts)).toMatch(/cross-site/);
+    expect(readRefusal({ host: 'localhost:8787', 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' }, hosts)).toMatch(/cross-site/);
+    expect(readRefusal({ host: 'localhost:8787', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' }, hosts)).toMatch(/cross-site/);
+    // Following a link to the view from another site opens it in its own origin: allowed.
+    expect(readRefusal({ host: 'localhost:8787', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' }, hosts)).toBeNull();
     expect(readRefusal({ host: 'localhost:9999' })).toBeNull();
     expect(readRefusal({ host: 'attacker.test' })).toMatch(/Host/);
   });
