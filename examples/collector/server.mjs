@@ -288,7 +288,10 @@ export async function startCollector({ port = 8787, host = '127.0.0.1', allowedH
   const collector = createCollector({ ...options, warn, hosts: () => hosts });
   const server = createServer((req, res) => {
     const url = parseTarget(req.url);
-    if (!url) return send(res, 400, { error: 'bad request: malformed path' });
+    if (!url) {
+      req.resume(); // let a POST body drain so the client reads the 400
+      return send(res, 400, { error: 'bad request: malformed path' }, req.method === 'POST' || req.method === 'OPTIONS' ? INGEST_CORS : {});
+    }
     Promise.resolve(onRequest ? onRequest(req, res, url) : false)
       .then((handled) => (handled ? undefined : collector.handle(req, res, url)))
       .catch((error) => {

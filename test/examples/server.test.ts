@@ -3,7 +3,7 @@
 // only, a 413 a real client actually sees, no loss when the disk fails, the
 // storage cap, pagination, and bad escapes answered 400 without a stack trace.
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -190,6 +190,19 @@ describe('limits', () => {
     expect(readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('answers 503 when the real file cannot be written, and stores the retry once it can', async () => {
+    const { url, file } = await start();
+    expect((await post(url, { events: [event('r1')] })).status).toBe(200);
+    rmSync(file);
+    mkdirSync(file); // the events file is now a directory: every append fails
+    const failed = await post(url, { events: [event('r2')] });
+    expect(failed.status).toBe(503);
+    rmSync(file, { recursive: true });
+    const retried = await post(url, { events: [event('r2')] });
+    expect(await retried.json()).toMatchObject({ added: 1 });
+    expect(readFileSync(file, 'utf8')).toContain('"r2"');
+  });
+
   it('answers 507 once storage is full, logging it once', async () => {
     const { url } = await start({ maxStoredEvents: 3 });
     expect((await post(url, { events: [event('1'), event('2')] })).status).toBe(200);
@@ -297,7 +310,9 @@ describe('bad requests', () => {
       expect(res.status, path).toBe(400);
       expect(res.body).not.toMatch(/at .*\.mjs/);
     }
-    expect((await post(url, { events: [event('e')] }, '/collect/%zz')).status).toBe(400);
+    const badPost = await post(url, { events: [event('e')] }, '/collect/%zz');
+    expect(badPost.status).toBe(400);
+    expect(badPost.headers.get('access-control-allow-origin')).toBe('*');
     expect(warnings).toEqual([]);
   });
 
