@@ -1,26 +1,32 @@
 /** Acquisition touchpoints: which channel and campaign brought the visitor to this page. */
 import type { Touch } from '../types';
 
-/** Ad click ids, the channel each implies, and tracking ids of e-mail and affiliate tools. */
-const CLICK_IDS: ReadonlyMap<string, string> = new Map(Object.entries({
-  gclid: 'paid_search', gbraid: 'paid_search', wbraid: 'paid_search', msclkid: 'paid_search', yclid: 'paid_search',
-  dclid: 'display',
-  fbclid: 'social', ttclid: 'social', twclid: 'social', li_fat_id: 'social', sccid: 'social', epik: 'social',
-  mc_cid: 'email', _kx: 'email', mkt_tok: 'email',
-  irclickid: 'affiliate', awc: 'affiliate', cjevent: 'affiliate', ranmid: 'affiliate',
-}));
+/** Channel implied by each ad, e-mail, affiliate and search click id (space-separated lists). */
+const CLICK_IDS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    paid_search: 'gclid gclsrc gbraid wbraid gad_source gad_campaignid msclkid yclid s_kwcid',
+    display: 'dclid',
+    social: 'fbclid ttclid twclid li_fat_id sccid epik igshid rdt_cid qclid',
+    email: 'mc_cid mc_eid _hsenc _hsmi _kx mkt_tok',
+    affiliate: 'irclickid awc cjevent ranmid ransiteid tduid clickref',
+    organic_search: 'srsltid ysclid',
+  }).flatMap(([channel, ids]) => ids.split(' ').map((id) => [id, channel] as const)),
+);
 
 const EMAIL = /^(?:e[-_]?mail|mail|newsletter)s?$/;
 const AFFILIATE = /^(?:affiliates?|partners?)$/;
 const DISPLAY = /^(?:display|banner|cpm|expandable|interstitial|programmatic|native)$/;
 // GA4's paid-medium pattern: cpc, ppc, cpv, cpa, paid, paidsearch, paid_social, retargeting…
 const PAID = /^(?:.*cp.*|ppc|retargeting|paid.*)$/;
-const SOCIAL = /^(?:social|social[-_ ]?(?:network|media)|sm)$/;
+const SOCIAL = /^(?:social|social[-_ ]?(?:network|media)|sm|ig|tw|li)$/;
 
+// AI assistants before search engines: gemini.google.com is not a Google search.
+const AI_HOST =
+  /(?:^|\.)(?:(?:chatgpt|openai|perplexity|claude|phind|poe|mistral|deepseek|grok|kimi|qwen|doubao)\.[a-z]+|(?:gemini|bard|notebooklm)\.google\.com|copilot\.microsoft\.com|you\.com|meta\.ai)$/;
 const SEARCH_HOST =
-  /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|startpage|qwant|naver|seznam|ask|sogou|kagi|daum|so)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:search\.brave\.com|ya\.ru|com\.google\.android\.googlequicksearchbox)$/;
+  /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|startpage|qwant|naver|daum|seznam|aol|sogou|so)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:search\.brave\.com|ya\.ru|go\.mail\.ru|com\.google\.android\.googlequicksearchbox)$/;
 const SOCIAL_HOST =
-  /(?:^|\.)(?:facebook|fb|instagram|twitter|linkedin|lnkd|reddit|pinterest|youtube|youtu|tiktok|snapchat|tumblr|quora|threads|bsky|vk|weibo|whatsapp|telegram|discord|messenger|t|x)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:news\.ycombinator\.com|mastodon\.social|wa\.me|com\.(?:facebook|instagram|linkedin|twitter|reddit|pinterest|zhiliaoapp)\..+)$/;
+  /(?:^|\.)(?:facebook|fb|instagram|twitter|linkedin|lnkd|reddit|pinterest|pin|youtube|youtu|tiktok|snapchat|tumblr|quora|threads|bsky|vk|weibo|whatsapp|telegram|discord|messenger|twitch|xing|line|t|x)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:news\.ycombinator\.com|ok\.ru|mastodon\.social|wa\.me|com\.(?:facebook|instagram|linkedin|twitter|reddit|pinterest|zhiliaoapp)\..+)$/;
 const EMAIL_HOST = /^(?:web)?mail\.|^outlook\.(?:live|office|office365)\.com$|^com\.google\.android\.gm$/;
 // Payment and sign-in providers send visitors back mid-visit: not a new touch.
 const PASS_THROUGH_HOST =
@@ -47,7 +53,8 @@ function params(url: string): Map<string, string> {
   return out;
 }
 
-function hostOf(url: string): string {
+/** The lowercased host of a URL (`android-app://` referrers give the app id), or ''. */
+export function hostOf(url: string): string {
   if (!url) return '';
   try {
     return new URL(url).hostname.toLowerCase().replace(/\.$/, '');
@@ -58,46 +65,64 @@ function hostOf(url: string): string {
 
 const bare = (host: string): string => host.replace(/^www\./, '');
 
+/**
+ * What kind of site a referring host is: 'email' (webmail), 'ai' (an AI
+ * assistant), 'organic_search', 'social', or '' for any other site (payment
+ * and sign-in providers included).
+ */
+export function hostChannel(host: string): string {
+  return PASS_THROUGH_HOST.test(host) ? '' : EMAIL_HOST.test(host) ? 'email' : AI_HOST.test(host) ? 'ai' : SEARCH_HOST.test(host) ? 'organic_search' : SOCIAL_HOST.test(host) ? 'social' : '';
+}
+
+const isCampaignKey = (key: string): boolean => (key.startsWith('utm_') && key.length > 4) || CLICK_IDS.has(key);
+
+/** Whether the URL carries campaign parameters: any `utm_*` or a known click id (gclid, fbclid, msclkid, …). */
+export function hasCampaign(url: string): boolean {
+  for (const key of params(url).keys()) if (isCampaignKey(key)) return true;
+  return false;
+}
+
 /** utm_* (without the prefix) and click ids found in the URL. */
 function campaignOf(p: Map<string, string>): Record<string, string> {
   const campaign: Record<string, string> = {};
   p.forEach((value, key) => {
-    if (key.startsWith('utm_') && key.length > 4) campaign[key.slice(4)] = value;
-    else if (CLICK_IDS.has(key)) campaign[key] = value;
+    if (isCampaignKey(key)) campaign[key.startsWith('utm_') ? key.slice(4) : key] = value;
   });
   return campaign;
 }
 
 /** Channel from utm_medium / utm_source (lowercase), or '' when they say nothing. */
 function fromUtm(medium: string, source: string, clickChannel: string): string {
-  const socialSource = SOCIAL_HOST.test(source) || SOCIAL.test(source) || /^(?:facebook|fb|instagram|ig|twitter|tw|linkedin|li|reddit|pinterest|tiktok|youtube|snapchat|x)$/.test(source);
-  const searchSource = SEARCH_HOST.test(source) || /^(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia)$/.test(source);
+  // A bare name (`facebook`, `chatgpt`) is read as its .com host.
+  const kind = hostChannel(source.includes('.') ? source : source + '.com');
+  const social = kind === 'social' || SOCIAL.test(source);
   if (EMAIL.test(medium) || EMAIL.test(source)) return 'email';
   if (AFFILIATE.test(medium)) return 'affiliate';
   if (DISPLAY.test(medium)) return 'display';
   // Paid social is social: `campaign.medium` still tells paid from organic.
-  if (PAID.test(medium)) return socialSource || clickChannel === 'social' ? 'social' : 'paid_search';
-  if (SOCIAL.test(medium) || socialSource) return 'social';
-  if (medium === 'organic' || searchSource) return 'organic_search';
+  if (PAID.test(medium)) return social || clickChannel === 'social' ? 'social' : 'paid_search';
+  // ChatGPT and others tag their links `utm_source=chatgpt.com`.
+  if (kind === 'ai') return 'ai';
+  if (SOCIAL.test(medium) || social) return 'social';
+  if (medium === 'organic' || kind === 'organic_search') return 'organic_search';
   if (medium === 'referral') return 'referral';
   return medium || source ? 'other' : '';
 }
 
 /**
- * Classify a page's acquisition touch: UTM parameters first, then ad click
- * ids (gclid/msclkid → paid_search, fbclid → social, …), then the referrer's
- * host (search engine, social network, webmail, other site). No referrer, the
- * site's own host, or a payment / sign-in provider → direct.
+ * Classify a page's acquisition touch: UTM parameters first, then click ids
+ * (gclid/msclkid → paid_search, fbclid → social, mc_cid → email, …), then the
+ * referrer's host (webmail, AI assistant, search engine, social network,
+ * other site). No referrer, the site's own host, or a payment / sign-in
+ * provider → direct.
  */
 export function classifyTouch(url: string, referrer: string, at: string): Touch {
   const p = params(url);
   const campaign = campaignOf(p);
   let clickChannel = '';
-  for (const [key, channel] of CLICK_IDS) {
-    if (p.has(key)) {
-      clickChannel = channel;
-      break;
-    }
+  for (const key of p.keys()) {
+    clickChannel = CLICK_IDS.get(key) ?? '';
+    if (clickChannel) break;
   }
   const ref = hostOf(referrer);
   const external = !!ref && bare(ref) !== bare(hostOf(url)) && !PASS_THROUGH_HOST.test(ref);
@@ -108,13 +133,7 @@ export function classifyTouch(url: string, referrer: string, at: string): Touch 
       ? Object.keys(campaign).length
         ? 'other' // campaign fields that name no source or medium
         : 'direct'
-      : EMAIL_HOST.test(ref)
-        ? 'email'
-        : SEARCH_HOST.test(ref)
-          ? 'organic_search'
-          : SOCIAL_HOST.test(ref)
-            ? 'social'
-            : 'referral';
+      : hostChannel(ref) || 'referral';
   }
   const touch: Touch = { channel, at };
   if (external) touch.referrer = ref;
@@ -124,12 +143,12 @@ export function classifyTouch(url: string, referrer: string, at: string): Touch 
 
 /**
  * Whether this page starts a new touch: it carries campaign parameters
- * (utm_*, ad click ids) or was reached from another site (not the site's own
+ * (utm_*, click ids) or was reached from another site (not the site's own
  * host, `www.` ignored, and not a payment or sign-in provider returning the
  * visitor).
  */
 export function isNewTouch(url: string, referrer: string, currentHost: string): boolean {
-  for (const key of params(url).keys()) if ((key.startsWith('utm_') && key.length > 4) || CLICK_IDS.has(key)) return true;
+  if (hasCampaign(url)) return true;
   const ref = hostOf(referrer);
   return !!ref && bare(ref) !== bare(String(currentHost || '').toLowerCase()) && !PASS_THROUGH_HOST.test(ref);
 }

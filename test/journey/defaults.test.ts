@@ -97,7 +97,6 @@ describe('default page rules on real URL shapes', () => {
     // nothing: carry the current stage
     ['/', null],
     ['/about', null],
-    ['/blog/how-to-choose-shoes', null],
     ['/pricing-history-of-shoes', null],
     ['/productsale', null],
     ['/success-stories', null],
@@ -198,7 +197,7 @@ describe('default click and form rules', () => {
   });
 
   it('rule names are prefixed default:', () => {
-    expect(run(rules, { url: '/pricing' })?.rule).toBe('default:consideration-page');
+    expect(run(rules, { url: '/pricing' })?.rule).toBe('default:pricing-page');
     for (const r of defaultRules(DEFAULT_ORDER)) expect(r.name).toMatch(/^default:/);
   });
 });
