@@ -27,7 +27,7 @@ export interface Config {
 /** Every default, in one place. `[default, min, max]` for numbers. */
 export const DEFAULTS = {
   autocapture: { pageViews: true, clicks: true, forms: true, vitals: true, engagement: true, friction: true },
-  batch: { size: [20, 1, 500], intervalMs: [5000, 100, 600000], maxBytes: [60000, 1000, 1000000] },
+  batch: { size: [100, 1, 500], intervalMs: [5000, 100, 600000], maxBytes: [60000, 1000, 1000000] },
   retry: { baseDelayMs: [1000, 100, 600000], maxDelayMs: [60000, 1000, 3600000], maxAgeMs: [7 * 864e5, 60000, 90 * 864e5], timeoutMs: [10000, 1000, 120000] },
   queue: { maxEvents: [1000, 10, 100000] },
   friction: { rageClicks: [3, 2, 20], rageWindowMs: [1000, 100, 10000], rageRadiusPx: [30, 1, 500], deadClickMs: [1000, 100, 10000] },

@@ -79,11 +79,18 @@ function safeLocalStorage(): Storage | undefined {
   }
 }
 
-/** A random id (uuid v4 where crypto exists). */
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * A random id: 22 URL-safe characters, 132 random bits (more than a UUID v4's
+ * 122) in 14 fewer bytes on the wire, which counts on every event.
+ */
 export function uid(): string {
+  const bytes = new Uint8Array(22);
   const c = (globalThis as { crypto?: Crypto }).crypto;
-  if (c?.randomUUID) return c.randomUUID();
-  let s = '';
-  for (let i = 0; i < 32; i++) s += ((Math.random() * 16) | 0).toString(16);
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-a${s.slice(17, 20)}-${s.slice(20)}`;
+  if (c?.getRandomValues) c.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = (Math.random() * 256) | 0;
+  let id = '';
+  for (const byte of bytes) id += ID_ALPHABET[byte & 63];
+  return id;
 }

@@ -249,7 +249,7 @@ export interface StagesOptions {
 }
 
 export interface BatchOptions {
-  /** Send when this many events are queued. @default 20 (1–500) */ size: number;
+  /** Send when this many events are queued (a batch also stops at `maxBytes`). @default 100 (1–500) */ size: number;
   /** Send at least this often while events wait. @default 5000 (100–600000) */ intervalMs: number;
   /** Largest request body in bytes; never more than the keepalive budget (63000), so a request in flight at exit still arrives. @default 60000 (1000–1000000) */ maxBytes: number;
 }

@@ -25,7 +25,7 @@ describe('defaults', () => {
       endpoint: 'https://c.example.com/e',
       format: 'waymark',
       autocapture: { pageViews: true, clicks: true, forms: true, vitals: true, engagement: true, friction: true },
-      batch: { size: 20, intervalMs: 5000, maxBytes: 60000 },
+      batch: { size: 100, intervalMs: 5000, maxBytes: 60000 },
       retry: { baseDelayMs: 1000, maxDelayMs: 60000, maxAgeMs: 7 * 864e5 },
       queue: { maxEvents: 1000 },
       privacy: { ignoreSelector: '[data-waymark-ignore]', respectDNT: false, respectGPC: true, requireConsent: false },

@@ -58,11 +58,11 @@ const round = (m: MetricType): number =>
   m.name === 'CLS' ? Math.round(m.value * 10000) / 10000 : Math.round(m.value * 10) / 10;
 
 /**
- * Build the vitals capture module with a given loader. Each metric becomes a
- * `web_vital` event with `{ name, value, rating, navigationType, id, pageViewId }`.
- * TTFB and FCP are sent when known; LCP, CLS and INP keep changing, so their
- * latest value is sent when the page is left (again, with the same `id`, if it
- * changed after the visitor came back).
+ * Build the vitals capture module with a given loader. Each metric becomes one
+ * `web_vital` event per page view, `{ name, value, rating, navigationType, id,
+ * pageViewId }`, with its final value: metrics are held while they change and
+ * sent when the page is hidden or left. A value that changes after it was sent
+ * (the visitor came back) is not sent again.
  */
 export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
   return (ctx) => {
@@ -74,13 +74,12 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
     const rememberLoadView = (): void => {
       if (loadView === undefined) loadView = ctx.pageViewId?.();
     };
-    const held = new Map<string, Record<string, unknown>>();
-    const sent = new Map<string, unknown>();
+    const held = new Map<string, Record<string, unknown>>(); // page view + metric → latest value
+    const sent = new Set<string>();
 
-    const send = (properties: Record<string, unknown>): void => {
-      const id = properties.id as string;
-      if (sent.get(id) === properties.value) return;
-      sent.set(id, properties.value);
+    const send = (properties: Record<string, unknown>, key: string): void => {
+      if (sent.has(key)) return;
+      sent.add(key);
       ctx.emit('web_vital', { properties });
     };
     const report = (m: MetricType): void => {
@@ -96,12 +95,14 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
         id: m.id,
       };
       if (pageViewId !== undefined) properties.pageViewId = pageViewId;
-      // Final values, or the page is already hidden (web-vitals' own hide report
-      // comes after `pagehide` on a navigation): send now.
-      if (m.name === 'TTFB' || m.name === 'FCP' || ctx.doc.visibilityState === 'hidden') {
-        held.delete(m.id);
-        send(properties);
-      } else held.set(m.id, properties);
+      const key = `${pageViewId}:${m.name}`;
+      if (sent.has(key)) return;
+      // The page is already hidden (web-vitals' own hide report comes after `pagehide` on a
+      // navigation): this is the final value, send it now.
+      if (ctx.doc.visibilityState === 'hidden') {
+        held.delete(key);
+        send(properties, key);
+      } else held.set(key, properties);
     };
     // Runs before the tracker's exit flush, unlike web-vitals' visibilitychange
     // listener, which on a navigation fires after `pagehide`.

@@ -125,16 +125,18 @@ export function createQueue(d: QueueDeps): Queue {
     storeOp(() => d.store.del(keys).then(() => keys.forEach((k) => deliveredNotDeleted.delete(k))));
   };
 
+  const writing = new Set<Entry>(); // entries whose IndexedDB write is under way
   function persist() {
     if (mode !== 'on') return;
-    const fresh = [...entries.values()].filter((e) => e.own && !e.durable);
+    const fresh = [...entries.values()].filter((e) => e.own && !e.durable && !writing.has(e));
     if (!fresh.length) return;
+    fresh.forEach((e) => writing.add(e));
     // One transaction per batch of events, not one per event.
     storeOp(() =>
-      d.store.put(fresh.map((e) => e.rec)).then(() => {
-        for (const e of fresh) e.durable = entries.get(e.rec.key) === e;
-      }),
-    );
+      d.store.put(fresh.map((e) => e.rec)).then(
+        () => fresh.forEach((e) => (e.durable = entries.get(e.rec.key) === e)),
+      ),
+    ).then(() => fresh.forEach((e) => writing.delete(e)));
   }
 
   function schedule(ms: number) {
@@ -446,6 +448,7 @@ export function createQueue(d: QueueDeps): Queue {
     rehome() {
       // The store now answers from memory: what this tab wrote to IndexedDB is written there again.
       for (const e of entries.values()) e.durable = false;
+      writing.clear();
       persist();
     },
     receive(msg) {
