@@ -42,28 +42,28 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
  * names; `=` lists the parameters whose values are routes
  * (`?route=checkout/cart`, `?controller=order`).
  */
-const WORDS = `P thank-you orderconfirm finishorder bestellbestaetigung bestellbestatigung orderbevestiging
-D thank thanks danke* merci gracias grazie bedankt obrigad* confirm* conferm* bevestig* bestaetig* success* erfolg* exito sucesso complet* concluid* abgeschlossen finish* done receipt received erhalten recue recibid* ricevut* ontvangen recebid*
-R refer referral* invit* share affiliat* write review/new reviews/new teilen partager compartir condividi delen partilhar compartilhar werben empfehl* weiterempfehl* einlad* parrain* ecrire escribir scrivi uitnodig* convid* indicacao escrever
-S signup regist* join get-started subscribe create try trial demo demonstracao demostracion quote contact* startregister users/new erstell* testen kontakt* inscri* creer essai* devis crear prueba presupuest* cadastr* crea prova preventivo contat* aanmak* aanmelden proberen offerte-aanvragen criar teste experimente orcament*
-A account myaccount konto compte cuenta conta dashboard orders order-history order-details tracking address* adress* direccion* indirizz* endereco* profil* setting* einstellung* billing subscription* abonnement* logout* abmeld* deconnexion bestellungen bestellverlauf bestellungsverlauf commandes pedidos ordini bestellingen encomendas order/history controller/history
-C cart basket bag shoppingcart checkout onepage payment cocustomer coshipping cobilling cosummary warenkorb kasse panier paiement carrit* cesta carro pago carrell* cassa pagament* winkelwag* winkelmand* afreken* kassa betal* carrinho*
-L login signin logon authent* autenti* passw* kennwort contrasena senha wachtwoord sesion sessao anmeld* einlog* connexion connecter acceso accedi inlog* entrar session/new
+const WORDS = `P thankyou orderconfirm finishorder bestellbestaetigung bestellbestatigung orderbevestiging
+D thank thanks dank danke* merci gracias grazie bedankt obrigad* confirm* conferm* bevestig* bestaetig* success* complet* finish* received erhalten recue recibid* ricevut* ontvangen recebid*
+R refer referral* invit* indique share affiliat* write review/new reviews/new teilen partager compartir condividi delen partilhar compartilhar werben empfehl* weiterempfehl* einlad* parrain* ecrire escribir scrivi uitnodig* convid* indicacao escrever
+S signup regist* join getstarted talktosales subscribe create try trial demo demonstracao demostracion quote contact* startregister users/new erstell* testen kontakt* inscri* creer essai* devis crear prueba presupuest* cadastr* crea prova preventivo contat* aanmak* aanmelden proberen offerteaanvragen criar teste experimente orcament*
+A account myaccount konto compte cuenta conta dashboard orders orderhistory orderdetails order/view tracking address* adress* direccion* indirizz* endereco* profil* setting* einstellung* billing subscription* abonnement* logout* abmeld* deconnexion bestellungen bestellverlauf bestellungsverlauf commandes pedidos ordini bestellingen encomendas order/history controller/history
+C cart basket bag shoppingcart checkout checkoutconfirmation confirm onepage payment cocustomer coshipping cobilling cosummary warenkorb kasse panier paiement carrit* cesta carro pago carrell* cassa pagament* winkelwag* winkelmand* afreken* kassa betal* carrinho*
+L login signin logon authent* autenti* passw* passe kennwort contrasena senha wachtwoord sesion sessao anmeld* einlog* connexion connecter acceso accedi inlog* entrar session/new
 O order buy purchase pay bestell* kaufen commande acheter pedido compra* pagar ordine acquist* bestelling kopen encomenda
 K compar* vs versus alternativ* alternatie* vergleich* vergelijk* confront*
 M pric* plan preis* tarif* prix precio* prezz* prijzen prijs preco* planes piani planos tarieven
-v product p dp item product-page productdetails productinfo produkt produkte produit producto prodotto prodotti produto
-i collection category categorie categoria kategorie brand marke marque marca merk product-category
-I shop store catalog* search* sale deals prices-drop best-sales new-arrivals such* angebote recherche boutique promotion* busca* tienda oferta* ricerca cerca negozio offerte zoek* winkel aanbieding* pesquisa loja
-F feature* solution* integrat* doc review* testimon* case-studies customer* wishlist funktion* bewertung* kunden fonctionnalit* avis funcionalidad* opinion* funzionalit* recension* functie* beoordeling* avaliac*
-w blog* news post article* articul* articol* artigo* magazin* insight* guide* guia* learn academy podcast* episode* tutorial* how-to glossar* ebook* whitepaper* tips ratgeber aktuelles actualite* conseils noticia* notizie nieuws dicas
+v product p dp item productpage productdetails productinfo produkt produkte produit producto prodotto prodotti produto
+i collection category categorie categoria kategorie brand marke marque marca merk productcategory
+I shop store catalog* search* sale deals pricesdrop bestsales newarrivals such* angebote recherche boutique promotion* busca* tienda oferta* ricerca cerca negozio offerte zoek* winkel aanbieding* pesquisa loja
+F feature* solution* integrat* doc review* testimon* casestudies customer* wishlist funktion* bewertung* kunden fonctionnalit* avis funcionalidad* opinion* funzionalit* recension* functie* beoordeling* avaliac*
+w blog* news post article* articul* articol* artigo* magazin* insight* guide* guia* learn academy podcast* episode* tutorial* howto glossar* ebook* whitepaper* tips ratgeber aktuelles actualite* conseils noticia* notizie nieuws dicas
 W resource* ressource* risorse recursos webinar* event*
-_ a an the my your our us to for of and with now it get request book start free new view edit add place proceed go all more see forgot lost reset sales page wp history best show begin registry friend freund ami amigo amico vriend mein meine ihr sie uns zum zur zu fuer und mit jetzt kostenlos gratis hinzufuegen legen gehen vergessen anfordern le la les l un une mon ma votre nous de du d au pour ajouter passer gratuit demander el mi tu su del al para ahora anadir finalizar realizar solicitar iniciar il i mio di alla per ora aggiungi richiedi het een mijn uw je ons van voor nu aan o meu minha do da ao pela com adicionar se
-I? s q query search search-query keyword
-C? add-to-cart
-S? create-account
+_ the you your our for and with now get request book start free new view edit add place proceed all forgot lost reset sales talk page history show begin registry user paypal shipping delivery advanced result recover* friend* mein meine ihr sie uns zum zur fuer und mit jetzt kostenlos gratis hinzufuegen legen gehen vielen vergessen anfordern les une mon votre nous des pour mot ajouter passer gratu* demande demander oublie histor* del para nos ahora anadir finalizar realizar solicit* iniciar mio alla per ora aggiungi richiedi storico het een mijn ons van voor aan aanvragen meu minha pela com adicionar recuper* esqueci ganhe amigo* amic* vriend* freund*
+I? s q query search searchquery keyword
+C? addtocart
+S? createaccount
 v? product
-Q= route controller ctrl action view task page main-page step`;
+Q= route controller ctrl action view task page mainpage step posttype`;
 
 // Concept letters, most specific first: the earliest found on a page wins.
 const RANK = 'PRSACLOKMVIFW';
@@ -75,7 +75,7 @@ function words(): Map<string, string> {
     dict = new Map();
     for (const line of WORDS.split('\n')) {
       const [head, ...list] = line.split(' ');
-      for (const w of list) dict.set(head!.slice(1) + w.replace(/-/g, ''), head![0]!);
+      for (const w of list) dict.set(head!.slice(1) + w, head![0]!);
     }
   }
   return dict;
@@ -107,7 +107,8 @@ function phrase(parts: string[]): string {
   let done = false;
   let unknown = false;
   for (const p of parts) {
-    const c = known(p, true).toUpperCase();
+    // Words of one or two letters (articles, prepositions, `de`, `my`, `20`) are fillers.
+    const c = known(p, true).toUpperCase() || (p[2] ? '' : '_');
     if (!c) unknown = true;
     else if (c === 'D') done = true;
     else if (c !== '_' && (!best || RANK.indexOf(c) < RANK.indexOf(best))) best = c;

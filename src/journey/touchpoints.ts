@@ -26,7 +26,7 @@ const AI_HOST =
 const SEARCH_HOST =
   /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|startpage|qwant|naver|daum|seznam|aol|sogou|so)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:search\.brave\.com|ya\.ru|go\.mail\.ru|com\.google\.android\.googlequicksearchbox)$/;
 const SOCIAL_HOST =
-  /(?:^|\.)(?:facebook|fb|instagram|twitter|linkedin|lnkd|reddit|pinterest|pin|youtube|youtu|tiktok|snapchat|tumblr|quora|threads|bsky|vk|weibo|whatsapp|telegram|discord|messenger|twitch|xing|line|t|x)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:news\.ycombinator\.com|ok\.ru|mastodon\.social|wa\.me|com\.(?:facebook|instagram|linkedin|twitter|reddit|pinterest|zhiliaoapp)\..+)$/;
+  /(?:^|\.)(?:facebook|fb|instagram|twitter|linkedin|lnkd|reddit|pinterest|pin|youtube|youtu|tiktok|snapchat|tumblr|quora|threads|bsky|vk|weibo|whatsapp|telegram|discord|messenger|t|x)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:news\.ycombinator\.com|ok\.ru|mastodon\.social|wa\.me|com\.(?:facebook|instagram|linkedin|twitter|reddit|pinterest|zhiliaoapp)\..+)$/;
 const EMAIL_HOST = /^(?:web)?mail\.|^outlook\.(?:live|office|office365)\.com$|^com\.google\.android\.gm$/;
 // Payment and sign-in providers send visitors back mid-visit: not a new touch.
 const PASS_THROUGH_HOST =
