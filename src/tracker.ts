@@ -3,7 +3,7 @@
  * piece of state has one owner module; this file only connects them.
  */
 import { createApi } from './api';
-import type { CaptureContext, CaptureModule } from './capture/context';
+import type { CaptureModule } from './capture/context';
 import { createCapture } from './capture/start';
 import { resolveConfig, type Config } from './config';
 import { createConsent, type ConsentMode } from './consent';
@@ -12,13 +12,12 @@ import { createQueue } from './delivery/queue';
 import { createRoutedStore } from './delivery/routed-store';
 import type { EventStore, } from './delivery/store';
 import { browserTransport, type Transport } from './delivery/transport';
-import { toSegmentBatch } from './format/segment';
-import { encodeWaymark } from './format/waymark';
+import { encoderFor } from './format/index';
 import { createIdentity } from './identity';
 import { createIntake } from './intake';
 import { defaultRules } from './journey/defaults';
 import { compileRules } from './journey/rules';
-import { createJourney, type JourneyState } from './journey/state';
+import { createSharedJourney } from './journey/shared';
 import { callEach, listen } from './lib/guard';
 import { createReporter } from './lib/plain';
 import { createNoopTracker } from './noop';
@@ -61,6 +60,7 @@ function start(win: Window, c: Config, x: Internals): Tracker {
   const doc = win.document;
   const now = x.now ?? Date.now;
   const log = (m: string, data?: unknown) => c.debug && console.debug(`${LOG} ${m}`, ...(data === undefined ? [] : [data]));
+  const error = (m: string, err?: unknown) => console.error(`${LOG} ${m}`, ...(err === undefined ? [] : [err]));
   const scrub = (u: string) => (u ? scrubUrl(u, c.privacy.scrubParams, win.location.href) : u);
   const kv = createKV();
   const consent = createConsent(kv, privacySignal(win.navigator, c.privacy.respectGPC, c.privacy.respectDNT), c.privacy.requireConsent);
@@ -71,34 +71,26 @@ function start(win: Window, c: Config, x: Internals): Tracker {
     queue.rehome();
   });
   const tabs = createTabs(on, (m) => ('j' in m ? journey.adopt(m.j) : queue.receive(m)));
-  const plugins = createPluginRunner([...(c.beforeSend ? [{ name: 'beforeSend', beforeSend: c.beforeSend }] : []), ...c.plugins], (m, err) =>
-    console.error(`${LOG} ${m}`, err),
-  );
+  const plugins = createPluginRunner([...(c.beforeSend ? [{ name: 'beforeSend', beforeSend: c.beforeSend }] : []), ...c.plugins], error);
   const queue = createQueue({
     store, kv, now, tab: uid(), headers: c.headers, batch: c.batch, retry: c.retry, maxEvents: c.queue.maxEvents,
     transport: x.transport ?? browserTransport(),
     random: x.random ?? Math.random,
     endpoint: scrubUrl(c.endpoint, [], win.location.href) || c.endpoint,
-    encode: (events, sentAt) => (c.format === 'segment' ? JSON.stringify(toSegmentBatch(events, sentAt, c.writeKey)) : encodeWaymark(events, sentAt)),
+    encode: encoderFor(c.format, c.writeKey),
     debug: log,
     afterSend: (events) => plugins.afterSend(events),
     broadcast: (m) => tabs.post(m),
   });
   const identity = createIdentity(kv, now);
-  const journey = createJourney(c.stages.order, (s) => {
-    if (on()) void store.setMeta('journey', s);
-    // Mirrored synchronously: an IndexedDB write started while the page unloads may never finish.
-    kv.set('journey', s);
-    tabs.post({ j: s });
-  });
-  journey.adopt(kv.get('journey'));
+  const { journey, ...journeyStore } = createSharedJourney(c.stages.order, kv, store, tabs, on, now);
   const listeners = new Set<(change: StageChange) => void>();
   const report = createReporter(() => c.debug);
   let pluginDrops = 0;
   const intake = createIntake({
     pipeline: {
       identity, journey, scrub, newId: uid, debug: log,
-      rules: compileRules([...c.stages.rules, ...(c.stages.defaults ? defaultRules(c.stages.order) : [])], c.stages.order, (m) => console.error(`${LOG} ${m}`)),
+      rules: compileRules([...c.stages.rules, ...(c.stages.defaults ? defaultRules(c.stages.order) : [])], c.stages.order, error),
       beforeSend: plugins.size ? (e) => plugins.beforeSend(e, report) : (e) => e,
     },
     rawPage: () => ({ url: win.location.href, title: doc.title, referrer: doc.referrer }),
@@ -112,25 +104,14 @@ function start(win: Window, c: Config, x: Internals): Tracker {
     onPluginDrop: () => void pluginDrops++,
   });
 
-  const routeListeners = new Set<(from: string, to: string) => void>();
-  const leaveListeners = new Set<() => void>();
-  const ctx: CaptureContext = {
-    emit: (type, data, el) => void (consent.mode() !== 'off' && !stopped && intake.capture(type, data, el)),
-    win, doc, privacy: c.privacy, friction: c.friction, scrub, now,
-    onRoute: (l) => (routeListeners.add(l), () => routeListeners.delete(l)),
-    onLeave: (l) => (leaveListeners.add(l), () => leaveListeners.delete(l)),
-    pageViewId: intake.pageViewId,
-  };
-  const capture = createCapture(ctx, c.autocapture, x.vitals, (from) =>
-    intake.leavingRoute(from, () => callEach(routeListeners, from, win.location.href)),
+  const capture = createCapture(
+    {
+      emit: (type, data, el) => void (consent.mode() !== 'off' && !stopped && intake.capture(type, data, el)),
+      win, doc, privacy: c.privacy, friction: c.friction, scrub, now, pageViewId: intake.pageViewId,
+    },
+    c.autocapture, x.vitals, intake.leavingRoute,
   );
 
-  const forgetJourney = () => {
-    journey.reset();
-    if (on()) void store.setMeta('journey', null);
-    kv.remove('journey');
-    tabs.post({ j: { stage: null, furthest: null, history: [], v: now() } });
-  };
   let mode: ConsentMode = consent.mode();
   consent.subscribe((next) => {
     const was = mode;
@@ -144,12 +125,12 @@ function start(win: Window, c: Config, x: Internals): Tracker {
     } else if (was === 'off') identity.reset();
     else identity.save();
     if (next === 'on') capture.start();
-    void queue.setMode(next).then(() => void (on() && store.setMeta('journey', { ...journey.get(), v: now() })));
+    void queue.setMode(next).then(journeyStore.save);
   });
 
   const undo = [
     onPageLeave(win, () => {
-      callEach(leaveListeners);
+      capture.leaving();
       intake.ready(); // leaving before the journey loaded: tag with what we know
       intake.process(true);
       queue.exit();
@@ -162,20 +143,20 @@ function start(win: Window, c: Config, x: Internals): Tracker {
   const boot = () => {
     intake.ready();
     if (!on()) return;
-    // The localStorage mirror answered at once; IndexedDB may hold a newer journey (adopt keeps the newest).
-    void store.getMeta<JourneyState>('journey').then((s) => journey.adopt(s), () => {});
+    journeyStore.load(); // the localStorage mirror answered at once; IndexedDB may hold a newer journey
     void queue.start();
   };
   if (mode !== 'off') capture.start();
   void queue.setMode(mode).then(boot, boot);
 
   const tracker = createApi({
-    intake, identity, journey, queue, consent, listeners, forgetJourney, report,
+    intake, identity, journey, queue, consent, listeners, report,
+    forgetJourney: journeyStore.forget,
     droppedBeforeQueue: () => pluginDrops,
-    error: (m) => console.error(`${LOG} ${m}`),
+    error,
     async shutdown() {
       if (stopped) return;
-      callEach(leaveListeners);
+      capture.leaving();
       intake.process(true);
       stopped = true;
       capture.stop();

@@ -1,3 +1,4 @@
+import { callEach } from '../lib/guard';
 import type { AutocaptureOptions } from '../types';
 import { captureClicks } from './clicks';
 import type { CaptureContext, CaptureModule } from './context';
@@ -10,22 +11,37 @@ import { capturePageViews } from './pageviews';
 export interface CaptureSwitch {
   start(): void;
   stop(): void;
+  /** The page is being left: tell the modules (they emit what belongs to this page). */
+  leaving(): void;
 }
 
-/** `navigated(from)` is told of every SPA route change before its page view (see capturePageViews). */
+/** The context modules get, less what this switch provides (route and leave listeners). */
+export type BaseContext = Omit<CaptureContext, 'onRoute' | 'onLeave'>;
+
+/**
+ * `navigated(from, tellModules)` is called on each SPA route change before its
+ * page view, and must call `tellModules()` (the tracker wraps it so events belong to the page left).
+ */
 export function createCapture(
-  ctx: CaptureContext,
+  base: BaseContext,
   options: AutocaptureOptions,
   vitals: CaptureModule | undefined,
-  navigated: (from: string) => void,
+  navigated: (from: string, tellModules: () => void) => void,
 ): CaptureSwitch {
+  const routeListeners = new Set<(from: string, to: string) => void>();
+  const leaveListeners = new Set<() => void>();
+  const ctx: CaptureContext = {
+    ...base,
+    onRoute: (l) => (routeListeners.add(l), () => routeListeners.delete(l)),
+    onLeave: (l) => (leaveListeners.add(l), () => leaveListeners.delete(l)),
+  };
   const modules: Array<[boolean, CaptureModule]> = [
     [options.clicks, captureClicks],
     [options.forms, captureForms],
     [options.engagement, captureEngagement],
     [options.friction, captureFriction],
     [options.vitals && !!vitals, vitals!],
-    [options.pageViews, (c) => capturePageViews(c, navigated)],
+    [options.pageViews, (c) => capturePageViews(c, (from) => navigated(from, () => callEach(routeListeners, from, base.win.location.href)))],
   ];
   let stops: Array<() => void> = [];
   return {
@@ -41,14 +57,9 @@ export function createCapture(
       }
     },
     stop() {
-      for (const stop of stops) {
-        try {
-          stop();
-        } catch {
-          /* keep going */
-        }
-      }
+      callEach(stops);
       stops = [];
     },
+    leaving: () => callEach(leaveListeners),
   };
 }
