@@ -14,9 +14,11 @@
 /** Keys that are never kept, at any depth: they could reach an object's prototype. */
 export const DANGEROUS_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Size limits per field (characters) and per event (bytes of JSON). */
+/** Size limits per field (characters), per event and per expanded batch (bytes of JSON). */
 export const LIMITS = Object.freeze({
   eventBytes: 64 * 1024,
+  // A version-2 `shared` is repeated into every event: bound what one body may expand to.
+  batchBytes: 8 * 1024 * 1024,
   id: 128,
   type: 64,
   name: 256,
@@ -100,6 +102,9 @@ function shaped(value, field, sizes) {
   return out;
 }
 
+/** ISO-8601 date and time with a zone, as `toISOString()` writes it (SPEC "Events"). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
 const PAGE = { url: LIMITS.url, path: LIMITS.path, title: LIMITS.title, referrer: LIMITS.url };
 const TARGET = { tag: LIMITS.type, id: LIMITS.name, text: LIMITS.text, href: LIMITS.url, selector: LIMITS.text };
 const FORM = { id: LIMITS.name, name: LIMITS.name, action: LIMITS.url, step: LIMITS.name };
@@ -120,7 +125,7 @@ const CHECKS = {
   timestamp: (v) => {
     if (v == null) return v;
     text(v, 'timestamp', 64);
-    if (Number.isNaN(Date.parse(v))) fail('timestamp: not a date');
+    if (!ISO_TIME.test(v) || Number.isNaN(Date.parse(v))) fail('timestamp: not an ISO-8601 date and time');
     return v;
   },
   // Identities may arrive as numbers (Segment senders do that); they are stored as strings.
@@ -198,7 +203,7 @@ export function validateEvent(raw, receivedAt) {
     event.receivedAt = receivedAt;
     const bytes = Buffer.byteLength(JSON.stringify(event));
     if (bytes > LIMITS.eventBytes) fail(`event larger than ${LIMITS.eventBytes} bytes`);
-    return { event };
+    return { event, bytes };
   } catch (error) {
     if (error instanceof Rejection) return { reason: error.message };
     throw error;
@@ -206,8 +211,9 @@ export function validateEvent(raw, receivedAt) {
 }
 
 /**
- * Read a parsed body. Returns `{ error }` when the body as a whole is not a
- * batch, else `{ received, events: [{ index, event }], rejected: [{ index, id?, reason }] }`.
+ * Read a parsed body. Returns `{ error, status }` when the body as a whole is
+ * not a batch (400) or expands past `LIMITS.batchBytes` (413: a sender splits
+ * the batch), else `{ received, events: [{ index, event }], rejected: [{ index, id?, reason }] }`.
  */
 export function readBatch(payload, receivedAt) {
   let items;
@@ -215,9 +221,9 @@ export function readBatch(payload, receivedAt) {
   let segment = false;
   if (Array.isArray(payload)) items = payload;
   else if (isObject(payload) && Array.isArray(payload.events)) {
-    if (payload.v != null && payload.v !== 1 && payload.v !== 2) return { error: `unsupported wire format version ${JSON.stringify(payload.v)}` };
+    if (payload.v != null && payload.v !== 1 && payload.v !== 2) return { error: `unsupported wire format version ${JSON.stringify(payload.v)}`, status: 400 };
     if (payload.shared != null) {
-      if (!isObject(payload.shared)) return { error: 'shared: expected an object' };
+      if (!isObject(payload.shared)) return { error: 'shared: expected an object', status: 400 };
       shared = payload.shared;
     }
     items = payload.events;
@@ -225,22 +231,26 @@ export function readBatch(payload, receivedAt) {
     items = payload.batch;
     segment = true;
   } else {
-    return { error: 'expected { events: [...] } (waymark) or { batch: [...] } (Segment)' };
+    return { error: 'expected { events: [...] } (waymark) or { batch: [...] } (Segment)', status: 400 };
   }
   const events = [];
   const rejected = [];
-  items.forEach((item, index) => {
+  let total = 0;
+  for (const [index, item] of items.entries()) {
     let raw = item;
     // Version 2: a shallow merge, the event's own fields winning (SPEC "Wire format").
     if (shared && isObject(item)) raw = { ...shared, ...item };
     if (segment) raw = fromSegment(item);
     const result = validateEvent(raw, receivedAt);
-    if (result.event) events.push({ index, event: result.event });
-    else {
+    if (result.event) {
+      total += result.bytes;
+      if (total > LIMITS.batchBytes) return { error: `batch expands to more than ${LIMITS.batchBytes} bytes of events`, status: 413 };
+      events.push({ index, event: result.event });
+    } else {
       const id = isObject(raw) && typeof raw.id === 'string' && raw.id.length <= LIMITS.id ? raw.id : undefined;
       rejected.push(id === undefined ? { index, reason: result.reason } : { index, id, reason: result.reason });
     }
-  });
+  }
   return { received: items.length, events, rejected };
 }
 

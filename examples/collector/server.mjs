@@ -222,7 +222,7 @@ export function createCollector({
       return send(res, 400, { error: 'body is not JSON' }, INGEST_CORS);
     }
     const batch = readBatch(payload, new Date().toISOString());
-    if (batch.error) return send(res, 400, { error: batch.error }, INGEST_CORS);
+    if (batch.error) return send(res, batch.status, { error: batch.error }, INGEST_CORS);
     let result;
     try {
       result = await store.add(batch.events.map((item) => item.event));

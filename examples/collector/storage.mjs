@@ -6,10 +6,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Default cap on the events file: 64 MB. */
-export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** Default cap on the events file: 32 MB (the events are also held in memory). */
+export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 /** Default cap on the number of stored events. */
-export const DEFAULT_MAX_EVENTS = 200_000;
+export const DEFAULT_MAX_EVENTS = 100_000;
+/** Bytes of events one page of `page()` holds at most (always at least one event). */
+export const PAGE_BYTES = 4 * 1024 * 1024;
 
 /** Append `text` to `file` and fsync it; on failure, cut the file back to where it was. */
 export async function appendDurably(file, text) {
@@ -30,19 +32,23 @@ export async function appendDurably(file, text) {
 
 /** Read every stored event; a torn line (a crash mid-write) is skipped. */
 export function loadEvents(file) {
-  if (!existsSync(file)) return { events: [], bytes: 0, endsClean: true };
+  if (!existsSync(file)) return { events: [], sizes: [], bytes: 0, endsClean: true };
   const data = readFileSync(file);
   const events = [];
+  const sizes = [];
   for (const line of data.toString('utf8').split('\n')) {
     if (!line.trim()) continue;
     try {
       const event = JSON.parse(line);
-      if (event && typeof event === 'object' && typeof event.id === 'string') events.push(event);
+      if (event && typeof event === 'object' && typeof event.id === 'string') {
+        events.push(event);
+        sizes.push(Buffer.byteLength(line));
+      }
     } catch {
       /* partial line from an interrupted write */
     }
   }
-  return { events, bytes: data.length, endsClean: !data.length || data[data.length - 1] === 0x0a };
+  return { events, sizes, bytes: data.length, endsClean: !data.length || data[data.length - 1] === 0x0a };
 }
 
 /** Why a batch was not stored: `full` (the cap) or `write` (the disk said no). */
@@ -69,6 +75,7 @@ export function createStorage({
   mkdirSync(dirname(file), { recursive: true });
   const loaded = loadEvents(file);
   const events = loaded.events;
+  const sizes = loaded.sizes; // bytes of each event's line, for page sizes
   const seen = new Set(events.map((event) => event.id));
   let bytes = loaded.bytes;
   let needsNewline = !loaded.endsClean;
@@ -113,10 +120,11 @@ export function createStorage({
     bytes += size;
     // Held as they will be read back after a restart.
     const added = lines.map((line) => JSON.parse(line));
-    for (const event of added) {
+    added.forEach((event, i) => {
       seen.add(event.id);
       events.push(event);
-    }
+      sizes.push(Buffer.byteLength(lines[i]));
+    });
     return { added, duplicates };
   }
 
@@ -129,15 +137,20 @@ export function createStorage({
   /**
    * A page of events in stored order: those after position `after` (a cursor
    * from an earlier page; 0 = the start), at most `limit`, optionally only
-   * those received or timestamped after `since`. `next` is the cursor of the
-   * following page, or null on the last; `cursor` is where this page ends.
+   * those received or timestamped after `since`, and about `maxBytes` of
+   * them. `next` is the cursor of the following page, or null on the last;
+   * `cursor` is where this page ends.
    */
-  function page({ after = 0, limit = 1000, since } = {}) {
+  function page({ after = 0, limit = 1000, since, maxBytes = PAGE_BYTES } = {}) {
     const out = [];
+    let size = 0;
     let i = after;
     for (; i < events.length && out.length < limit; i++) {
       const event = events[i];
-      if (!since || String(event.receivedAt ?? '') > since || String(event.timestamp ?? '') > since) out.push(event);
+      if (since && !(String(event.receivedAt ?? '') > since || String(event.timestamp ?? '') > since)) continue;
+      if (out.length && size + sizes[i] > maxBytes) break;
+      size += sizes[i];
+      out.push(event);
     }
     return { events: out, next: i < events.length ? String(i) : null, cursor: String(i) };
   }

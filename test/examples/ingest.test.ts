@@ -31,7 +31,11 @@ describe('validateEvent', () => {
     ['a missing id', { id: undefined }, /^id: missing/],
     ['a numeric id', { id: 42 }, /^id: expected a string/],
     ['an object type', { type: { x: 1 } }, /^type: expected a string/],
-    ['an unparseable timestamp', { timestamp: 'yesterday' }, /^timestamp: not a date/],
+    ['an unparseable timestamp', { timestamp: 'yesterday' }, /^timestamp: not an ISO-8601/],
+    ['a timestamp that is not ISO-8601', { timestamp: 'Sun Nov 29 2026 10:00:00' }, /^timestamp: not an ISO-8601/],
+    ['a timestamp of a single digit', { timestamp: '1' }, /^timestamp: not an ISO-8601/],
+    ['an impossible timestamp', { timestamp: '2026-13-45T99:99:99Z' }, /^timestamp: not an ISO-8601/],
+    ['a numeric timestamp', { timestamp: 1764410400000 }, /^timestamp: expected a string/],
     ['a boolean userId', { userId: true }, /^userId: expected a string/],
     ['an object anonymousId', { anonymousId: { id: 1 } }, /^anonymousId: expected a string/],
     ['a numeric channel', { context: { channel: 7 } }, /^context\.channel: expected a string/],
@@ -59,6 +63,12 @@ describe('validateEvent', () => {
   it('stores numeric identities as strings', () => {
     const { event } = validateEvent(good('n', { userId: 42, anonymousId: 7, sessionId: 0 }), NOW);
     expect(event).toMatchObject({ userId: '42', anonymousId: '7', sessionId: '0' });
+  });
+
+  it('takes ISO-8601 timestamps with any zone', () => {
+    for (const timestamp of ['2026-11-29T10:00:00.000Z', '2026-11-29T11:00:00+01:00', '2026-11-29T10:00Z']) {
+      expect(validateEvent(good('t', { timestamp }), NOW).event?.timestamp).toBe(timestamp);
+    }
   });
 
   it('defaults a missing timestamp to the time received', () => {
@@ -139,6 +149,16 @@ describe('readBatch', () => {
     const batch = readBatch({ v: 2, shared: { anonymousId: { bad: true } }, events: [{ id: 'x', type: 'click' }, { id: 'y', type: 'click', anonymousId: 'own' }] }, NOW);
     expect(batch.rejected).toEqual([{ index: 0, id: 'x', reason: 'anonymousId: expected a string' }]);
     expect(batch.events.map((e: { event: { id: string } }) => e.event.id)).toEqual(['y']);
+  });
+
+  it('refuses (413) a version-2 body that would expand past the batch limit', () => {
+    const shared = { properties: { blob: 'x'.repeat(60_000) } };
+    const events = Array.from({ length: Math.ceil(LIMITS.batchBytes / 60_000) + 1 }, (_, i) => ({ id: `e${i}`, type: 'track' }));
+    const body = { v: 2, shared, events };
+    expect(JSON.stringify(body).length).toBeLessThan(1024 * 1024);
+    expect(readBatch(body, NOW)).toMatchObject({ status: 413, error: expect.stringMatching(/expands/) });
+    // The same shared over a few events is fine.
+    expect(readBatch({ ...body, events: events.slice(0, 3) }, NOW).events).toHaveLength(3);
   });
 
   it('refuses a version-2 body whose shared is not an object, and unknown versions', () => {

@@ -105,6 +105,14 @@ describe('createStorage', () => {
     expect(logged).toHaveLength(2);
   });
 
+  it('bounds a page by bytes too, always giving at least one event', async () => {
+    const store = createStorage({ file });
+    await store.add(['a', 'b', 'c'].map((id) => ({ ...ev(id), properties: { blob: 'x'.repeat(1000) } })));
+    const first = store.page({ limit: 10, maxBytes: 2500 });
+    expect(ids(first.events)).toEqual(['a', 'b']);
+    expect(ids(store.page({ after: Number(first.next), limit: 10, maxBytes: 10 }).events)).toEqual(['c']);
+  });
+
   it('pages through events with cursors, and from a cursor to newer events only', async () => {
     const store = createStorage({ file });
     await store.add(['a', 'b', 'c', 'd', 'e'].map(ev));
