@@ -19,18 +19,19 @@ export const LIMITS = Object.freeze({
   eventBytes: 64 * 1024,
   // A version-2 `shared` is repeated into every event: bound what one body may expand to.
   batchBytes: 8 * 1024 * 1024,
+  // Each at least what the SDK can send (its events are at most 32 KB, nested at most 10 levels below properties).
   id: 128,
   type: 64,
-  name: 256,
+  name: 1024,
   identity: 256,
-  stage: 64,
-  url: 4096,
-  path: 2048,
-  title: 1024,
-  text: 1024,
-  key: 128,
-  depth: 8,
-  items: 1000,
+  stage: 128,
+  url: 8192,
+  path: 4096,
+  title: 2048,
+  text: 2048,
+  key: 1024,
+  depth: 12,
+  items: 10_000,
 });
 
 /** What went wrong with one event; `validateEvent` turns it into `{ reason }`. */

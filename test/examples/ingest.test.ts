@@ -20,6 +20,9 @@ const good = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** `{ a: { a: … 1 } }`, `levels` objects deep. */
+const nest = (levels: number): unknown => (levels ? { a: nest(levels - 1) } : 1);
+
 describe('validateEvent', () => {
   it('keeps a well-formed event and stamps receivedAt', () => {
     const { event, reason } = validateEvent(good('e1'), NOW);
@@ -48,7 +51,7 @@ describe('validateEvent', () => {
     ['a web vital with an object name', { type: 'web_vital', properties: { name: { x: 1 }, value: 1 } }, /^properties\.name/],
     ['a stage change to a number', { type: 'stage_change', properties: { to: 3 } }, /^properties\.to/],
     ['a seq that is a string', { seq: '3' }, /^seq: expected a number/],
-    ['nesting deeper than the limit', { properties: { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } } }, /nested deeper/],
+    ['nesting deeper than the limit', { properties: nest(LIMITS.depth) }, /nested deeper/],
     ['an event over the size limit', { properties: { blob: 'x'.repeat(LIMITS.eventBytes) } }, /larger than/],
   ])('rejects %s with a reason naming the field', (_, extra, reason) => {
     const result = validateEvent(good('bad', extra), NOW);
@@ -58,6 +61,12 @@ describe('validateEvent', () => {
 
   it('rejects what is not an object', () => {
     for (const raw of [null, 7, 'event', [good('x')]]) expect(validateEvent(raw, NOW).reason).toBe('not an object');
+  });
+
+  it('takes what the SDK can send: properties nested 10 levels, long names, big arrays', () => {
+    const { event, reason } = validateEvent(good('sdk', { type: 'track', name: 'n'.repeat(300), properties: { deep: nest(10), list: Array.from({ length: 2000 }, (_, i) => i) } }), NOW);
+    expect(reason).toBeUndefined();
+    expect(event.properties.list).toHaveLength(2000);
   });
 
   it('stores numeric identities as strings', () => {

@@ -16,7 +16,7 @@ import { render } from '../../examples/journey/render.js';
 // happy-dom replaces the global URL: build the path from the module's own file name.
 const page = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../examples/journey/index.html'), 'utf8');
 const body = page.slice(page.indexOf('<body>') + 6, page.indexOf('</body>'));
-// Short enough for every field's size limit (stages and channels: 64 characters).
+// Short enough for every field's size limit (stages and channels: 128 characters).
 const XSS = '<img src=x onerror=hacked=1><script>hacked=2</script>';
 
 beforeEach(() => {
