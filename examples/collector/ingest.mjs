@@ -92,13 +92,18 @@ function freeJSON(value, field, depth = 0) {
   return out;
 }
 
-/** An optional object whose known fields are strings of the given sizes; other keys are free JSON. */
-function shaped(value, field, sizes) {
+/**
+ * An optional object whose known fields are strings of the given sizes (a
+ * form step may be a number; fields named in `numeric` may be numbers, stored
+ * as strings); other keys are free JSON.
+ */
+function shaped(value, field, sizes, numeric = []) {
   if (value == null) return value;
   if (!isObject(value)) fail(`${field}: expected an object`);
   const out = freeJSON(value, field, 1);
   for (const [key, max] of Object.entries(sizes)) {
-    if (typeof max === 'number') optionalText(out[key], `${field}.${key}`, max, key === 'step');
+    const checked = optionalText(out[key], `${field}.${key}`, max, key === 'step' || numeric.includes(key));
+    if (checked != null && numeric.includes(key)) out[key] = checked;
   }
   return out;
 }
@@ -151,10 +156,13 @@ const CHECKS = {
     return freeJSON(v, 'properties', 1);
   },
   context: (v) => {
-    const context = shaped(v, 'context', TOUCH);
+    // A channel sent as a number is kept as its string, like the identities.
+    const context = shaped(v, 'context', TOUCH, ['channel']);
     if (context) {
-      shaped(context.firstTouch, 'context.firstTouch', TOUCH);
-      shaped(context.lastTouch, 'context.lastTouch', TOUCH);
+      for (const touch of ['firstTouch', 'lastTouch']) {
+        const checked = shaped(context[touch], `context.${touch}`, TOUCH, ['channel']);
+        if (checked != null) context[touch] = checked;
+      }
       if (context.campaign != null && !isObject(context.campaign)) fail('context.campaign: expected an object');
     }
     return context;

@@ -41,7 +41,8 @@ describe('validateEvent', () => {
     ['a numeric timestamp', { timestamp: 1764410400000 }, /^timestamp: expected a string/],
     ['a boolean userId', { userId: true }, /^userId: expected a string/],
     ['an object anonymousId', { anonymousId: { id: 1 } }, /^anonymousId: expected a string/],
-    ['a numeric channel', { context: { channel: 7 } }, /^context\.channel: expected a string/],
+    ['an object channel', { context: { channel: { name: 'x' } } }, /^context\.channel: expected a string/],
+    ['a boolean first-touch channel', { context: { firstTouch: { channel: true } } }, /^context\.firstTouch\.channel: expected a string/],
     ['a page that is a string', { page: '/' }, /^page: expected an object/],
     ['a numeric page title', { page: { path: '/', title: 3 } }, /^page\.title: expected a string/],
     ['an overlong path', { page: { path: '/' + 'a'.repeat(LIMITS.path) } }, /^page\.path: longer than/],
@@ -69,9 +70,9 @@ describe('validateEvent', () => {
     expect(event.properties.list).toHaveLength(2000);
   });
 
-  it('stores numeric identities as strings', () => {
-    const { event } = validateEvent(good('n', { userId: 42, anonymousId: 7, sessionId: 0 }), NOW);
-    expect(event).toMatchObject({ userId: '42', anonymousId: '7', sessionId: '0' });
+  it('stores numeric identities and channels as strings', () => {
+    const { event } = validateEvent(good('n', { userId: 42, anonymousId: 7, sessionId: 0, context: { channel: 5, lastTouch: { channel: 6 } } }), NOW);
+    expect(event).toMatchObject({ userId: '42', anonymousId: '7', sessionId: '0', context: { channel: '5', lastTouch: { channel: '6' } } });
   });
 
   it('takes ISO-8601 timestamps with any zone', () => {
