@@ -1,6 +1,6 @@
 /** Built-in stage rules: sensible stages for shops and SaaS sites in seven languages, with zero configuration. */
 import type { StageRule, WaymarkEvent } from '../types';
-import { hasCampaign, hostChannel, hostOf } from './touchpoints';
+import { hasCampaign, hostChannel, hostOf, queryOf } from './touchpoints';
 
 /** The default funnel: the six-stage customer journey. */
 export const DEFAULT_ORDER: readonly string[] = ['awareness', 'consideration', 'decision', 'purchase', 'retention', 'advocacy'];
@@ -42,44 +42,34 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
  * names; `=` lists the parameters whose values are routes
  * (`?route=checkout/cart`, `?controller=order`).
  */
-const WORDS = `P thankyou orderconfirm finishorder bestellbestaetigung bestellbestatigung orderbevestiging
-D thank thanks dank danke* merci gracias grazie bedankt obrigad* confirm* conferm* bevestig* bestaetig* success* complet* finish* received erhalten recue recibid* ricevut* ontvangen recebid*
-R refer referral* invit* indique share affiliat* write review/new reviews/new teilen partager compartir condividi delen partilhar compartilhar werben empfehl* weiterempfehl* einlad* parrain* ecrire escribir scrivi uitnodig* convid* indicacao escrever
-S signup regist* join getstarted talktosales subscribe create try trial demo demonstracao demostracion quote contact* startregister users/new erstell* testen kontakt* inscri* creer essai* devis crear prueba presupuest* cadastr* crea prova preventivo contat* aanmak* aanmelden proberen offerteaanvragen criar teste experimente orcament*
-A account myaccount konto compte cuenta conta dashboard orders orderhistory orderdetails order/view tracking address* adress* direccion* indirizz* endereco* profil* setting* einstellung* billing subscription* abonnement* logout* abmeld* deconnexion bestellungen bestellverlauf bestellungsverlauf commandes pedidos ordini bestellingen encomendas order/history controller/history
-C cart basket bag shoppingcart checkout checkoutconfirmation confirm onepage payment cocustomer coshipping cobilling cosummary warenkorb kasse panier paiement carrit* cesta carro pago carrell* cassa pagament* winkelwag* winkelmand* afreken* kassa betal* carrinho*
-L login signin logon authent* autenti* passw* passe kennwort contrasena senha wachtwoord sesion sessao anmeld* einlog* connexion connecter acceso accedi inlog* entrar session/new
-O order buy purchase pay bestell* kaufen commande acheter pedido compra* pagar ordine acquist* bestelling kopen encomenda
-K compar* vs versus alternativ* alternatie* vergleich* vergelijk* confront*
-M pric* plan preis* tarif* prix precio* prezz* prijzen prijs preco* planes piani planos tarieven
-v product p dp item productpage productdetails productinfo produkt produkte produit producto prodotto prodotti produto
-i collection category categorie categoria kategorie brand marke marque marca merk productcategory
-I shop store catalog* search* sale deals pricesdrop bestsales newarrivals such* angebote recherche boutique promotion* busca* tienda oferta* ricerca cerca negozio offerte zoek* winkel aanbieding* pesquisa loja
-F feature* solution* integrat* doc review* testimon* casestudies customer* wishlist funktion* bewertung* kunden fonctionnalit* avis funcionalidad* opinion* funzionalit* recension* functie* beoordeling* avaliac*
-w blog* news post article* articul* articol* artigo* magazin* insight* guide* guia* learn academy podcast* episode* tutorial* howto glossar* ebook* whitepaper* tips ratgeber aktuelles actualite* conseils noticia* notizie nieuws dicas
-W resource* ressource* risorse recursos webinar* event*
-_ the you your our for and with now get request book start free new view edit add place proceed all forgot lost reset sales talk page history show begin registry user paypal shipping delivery advanced result recover* friend* mein meine ihr sie uns zum zur fuer und mit jetzt kostenlos gratis hinzufuegen legen gehen vielen vergessen anfordern les une mon votre nous des pour mot ajouter passer gratu* demande demander oublie histor* del para nos ahora anadir finalizar realizar solicit* iniciar mio alla per ora aggiungi richiedi storico het een mijn ons van voor aan aanvragen meu minha pela com adicionar recuper* esqueci ganhe amigo* amic* vriend* freund*
-I? s q query search searchquery keyword
+const WORDS = `P bestellbestaetigung bestellbestatigung finishorder orderbevestiging orderconfirm thankyou
+D bedankt bestaetig* bevestig* complet* conferm* confirm* dank* erhalten finish* gracias grazie merci obrigad* ontvangen recebid* received recibid* recue ricevut* success* thank thanks
+R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* parrain* partager partilhar refer referral* review/new reviews/new scrivi share teilen uitnodig* weiterempfehl* werben write
+S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo demonstracao demostracion devis erstell* essai* experimente getstarted inscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen prova prueba quote regist* signup startregister subscribe talktosales teste testen trial try users/new
+A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf bestellverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderdetails orderhistory orders ordini pedidos profil* setting* subscription* tracking
+C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation cocustomer confirm kassa kasse onepage pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
+L accedi acceso anmeld* autenti* authent* connecter connexion contrasena einlog* entrar inlog* kennwort login logon passe passw* senha sesion sessao session/new signin wachtwoord
+O acheter acquist* bestell* bestelling buy commande compra* encomenda kaufen kopen order ordine pagar pay pedido purchase
+K alternatie* alternativ* compar* confront* vergelijk* vergleich* versus vs
+M piani plan planes planos precio* preco* preis* prezz* pric* prijs prijzen prix tarieven tarif*
+v dp item p prodotti prodotto product productdetails productinfo producto productpage produit produkt produkte produto
+i brand categoria categorie category collection kategorie marca marke marque merk productcategory
+I aanbieding* angebote bestsales boutique busca* catalog* cerca deals loja negozio newarrivals oferta* offerte pesquisa pricesdrop promotion* recherche ricerca sale search* shop store such* tienda winkel zoek*
+F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon* wishlist
+w actualite* aktuelles artic* artigo* blog* conseils dicas ebook* episode* guia* guide* howto learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial* whitepaper*
+W event* recursos resource* ressource* risorse webinar*
+_ aanvragen adicionar advanced aggiungi ahora ajouter alla amic* amigo* anadir anfordern begin book delivery demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gratis gratu* hinzufuegen histor* iniciar jetzt kostenlos lost mein meine mijn minha nous oublie page para passer paypal pela place pour proceed realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico user vergessen vielen view voor votre vriend* with your
+I? keyword q query s search searchquery
 C? addtocart
 S? createaccount
 v? product
-Q= route controller ctrl action view task page mainpage step posttype`;
+Q= action controller ctrl mainpage page posttype route step view`;
 
 // Concept letters, most specific first: the earliest found on a page wins.
 const RANK = 'PRSACLOKMVIFW';
 
-let dict: Map<string, string> | undefined;
-
-function words(): Map<string, string> {
-  if (!dict) {
-    dict = new Map();
-    for (const line of WORDS.split('\n')) {
-      const [head, ...list] = line.split(' ');
-      for (const w of list) dict.set(head!.slice(1) + w, head![0]!);
-    }
-  }
-  return dict;
-}
+/** Word → concept letter; filled by the first `defaultRules()` call. */
+const dict = new Map<string, string>();
 
 /** Lowercase without accents; German umlauts become ae/oe/ue as in URLs. */
 const fold = (s: string): string =>
@@ -90,11 +80,10 @@ const fold = (s: string): string =>
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '');
 
-/** A word's concept ('' when unknown): the word, without a trailing `s`, or (`stems`) its longest known stem (`registr*`). */
+/** A word's concept ('' when unknown): the word, without a trailing `s` (not `bags`), or (`stems`) its longest known stem (`regist*`). */
 function known(w: string, stems?: boolean): string {
-  const d = words();
-  let c = d.get(w) || (w.endsWith('s') && d.get(w.slice(0, -1))) || '';
-  for (let n = w.length; stems && !c && n > 3; n--) c = d.get(w.slice(0, n) + '*') || '';
+  let c = dict.get(w) || (w[4] && w.endsWith('s') && dict.get(w.slice(0, -1))) || '';
+  for (let n = w.length; stems && !c && n > 3; n--) c = dict.get(w.slice(0, n) + '*') || '';
   return c;
 }
 
@@ -107,8 +96,8 @@ function phrase(parts: string[]): string {
   let done = false;
   let unknown = false;
   for (const p of parts) {
-    // Words of one or two letters (articles, prepositions, `de`, `my`, `20`) are fillers.
-    const c = known(p, true).toUpperCase() || (p[2] ? '' : '_');
+    // Words of up to three letters (articles, prepositions, `de`, `the`, `20`) are fillers.
+    const c = known(p, true).toUpperCase() || (p[3] ? '' : '_');
     if (!c) unknown = true;
     else if (c === 'D') done = true;
     else if (c !== '_' && (!best || RANK.indexOf(c) < RANK.indexOf(best))) best = c;
@@ -128,10 +117,8 @@ function split(s: string): string[] {
   } catch {
     // keep it raw
   }
-  return fold(s)
-    .replace(/\.(?:html?|php|aspx?|jsp)$/, '')
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+  // `.php`, `.html`, `.aspx`: `cart.php` is `cart`.
+  return fold(s).replace(/\.[a-z]{3,4}$/, '').split(/[^a-z0-9]+/).filter(Boolean);
 }
 
 /** The most specific concept rank in a run of segments (a path, or a route), at most `best`. */
@@ -140,9 +127,9 @@ function scan(segs: string[][], best: number): number {
   let end = segs.length - 1;
   while (end > 0 && /\d/.test(segs[end]!.join(''))) end--;
   for (let i = 0; i < segs.length; i++) {
-    let c = (i && words().get(segs[i - 1]!.join('') + '/' + segs[i]!.join(''))) || phrase(segs[i]!);
+    let c = (i && dict.get(segs[i - 1]!.join('') + '/' + segs[i]!.join(''))) || phrase(segs[i]!);
     if (c === 'D') c = i === end ? 'P' : '';
-    const rank = c ? RANK.indexOf(c.toUpperCase()) : -1;
+    const rank = RANK.indexOf(c.toUpperCase() || '-');
     if (rank >= 0 && rank < best) best = rank;
     if (c === 'w') break;
     if (c === 'v' || c === 'i') i++; // the next segment is a name
@@ -155,22 +142,17 @@ let lastConcept = '';
 
 /** The page's concept letter ('' for none): from its path, its route-like query values and its query names. Memoised per page. */
 function concept(e: WaymarkEvent): string {
-  const url = String(e.page?.url ?? '');
-  const path = String(e.page?.path ?? '');
+  const url = e.page?.url ?? '';
+  const path = e.page?.path ?? '';
   const key = path + ' ' + url;
   if (key === lastKey) return lastConcept;
   let best = scan(path.split(/[/#!]/).map(split).filter((s) => s.length), RANK.length);
-  for (const part of url.split('#')) {
-    const q = part.indexOf('?');
-    if (q < 0) continue;
-    for (const pair of part.slice(q + 1).split('&')) {
-      const eq = pair.indexOf('=');
-      const name = split(eq < 0 ? pair : pair.slice(0, eq)).join('');
-      const c = words().get('?' + name);
-      if (c) best = Math.min(best, RANK.indexOf(c.toUpperCase()));
-      if (eq > 0 && words().get('=' + name)) best = scan([[name], ...pair.slice(eq + 1).split(/[/|.]|%2f/i).map(split)], best);
-    }
-  }
+  queryOf(url).forEach((value, key) => {
+    const name = split(key).join('');
+    const c = dict.get('?' + name);
+    if (c) best = Math.min(best, RANK.indexOf(c.toUpperCase()));
+    if (dict.get('=' + name)) best = scan([[name], ...value.split(/[/|.]/).map(split)], best);
+  });
   lastKey = key;
   return (lastConcept = RANK[best] ?? '');
 }
@@ -188,10 +170,7 @@ function clickConcept(e: WaymarkEvent): string {
 }
 
 /** In the visitor's first session (or when the touches are unknown): content is where their journey starts. */
-const firstVisit = (e: WaymarkEvent): boolean => {
-  const c = e.context;
-  return !c?.firstTouch || !c.lastTouch || c.firstTouch.at === c.lastTouch.at;
-};
+const firstVisit = (e: WaymarkEvent): boolean => e.context?.firstTouch?.at === e.context?.lastTouch?.at;
 
 // Share links of the big networks, and `mailto:` links with a prepared body.
 const SHARE_HREF =
@@ -205,9 +184,8 @@ const PAGES: ReadonlyArray<[Default['stage'], string, string]> = [
   ['purchase', 'purchase', 'P'],
   ['advocacy', 'advocacy', 'R'],
   ['decision', 'signup', 'S'],
-  ['retention', 'account', 'A'],
+  ['retention', 'account', 'AL'],
   ['decision', 'cart', 'CO'],
-  ['retention', 'login', 'L'],
   ['consideration', 'comparison', 'K'],
   ['consideration', 'pricing', 'M'],
   ['consideration', 'product', 'V'],
@@ -216,7 +194,7 @@ const PAGES: ReadonlyArray<[Default['stage'], string, string]> = [
 ];
 
 const DEFAULTS: readonly Default[] = [
-  { stage: 'purchase', name: 'default:checkout-submit', type: 'form_submit', match: (e) => CHECKOUT_FORM.test(fold(`${e.form?.id ?? ''} ${e.form?.name ?? ''} ${e.form?.action ?? ''}`)) },
+  { stage: 'purchase', name: 'default:checkout-submit', type: 'form_submit', match: (e) => CHECKOUT_FORM.test(`${e.form?.id ?? ''} ${e.form?.name ?? ''} ${e.form?.action ?? ''}`.toLowerCase()) },
   // Advocacy before decision: "Share" is never a purchase intent.
   { stage: 'advocacy', name: 'default:share-click', type: 'click', match: (e) => clickConcept(e) === 'R' || SHARE_HREF.test(e.target?.href ?? '') },
   { stage: 'advocacy', name: 'default:share-button', type: 'click', selector: '[data-share],.share-button,.share-btn,.social-share' },
@@ -226,18 +204,18 @@ const DEFAULTS: readonly Default[] = [
     name: 'default:add-to-cart-button',
     type: ['click', 'form_submit'],
     selector:
-      '.add-to-cart,.add_to_cart,.addtocart,.add_to_cart_button,.single_add_to_cart_button,.tocart,.btn-buy,#button-cart,[name="add-to-cart"],[data-action="add-to-cart"],[data-button-action="add-to-cart"],[data-add-to-cart],form[action*="/cart/add"]',
+      '.add-to-cart,.add_to_cart,.addtocart,.add_to_cart_button,.single_add_to_cart_button,[name="add-to-cart"],[data-action="add-to-cart"],[data-add-to-cart],form[action*="/cart/add"]',
   },
   ...PAGES.map(([stage, name, letters]): Default => ({ stage, name: `default:${name}-page`, type: 'page_view', match: (e) => letters.includes(concept(e) || '-') })),
   // Content (blog, guides, webinars, …) starts the journey of a first visit; later visits keep their stage.
   { stage: 'awareness', name: 'default:content-page', type: 'page_view', match: (e) => concept(e) === 'W' && firstVisit(e) },
   // Campaign landings last: a campaign that lands on /pricing is a pricing visit; the channel is kept in `context`.
-  { stage: 'awareness', name: 'default:campaign-landing', type: 'page_view', match: (e) => hasCampaign(String(e.page?.url ?? '')) },
+  { stage: 'awareness', name: 'default:campaign-landing', type: 'page_view', match: (e) => hasCampaign(e.page?.url ?? '') },
   {
     stage: 'awareness',
-    name: 'default:search-social-ai-referrer',
+    name: 'default:referrer-landing',
     type: 'page_view',
-    match: (e) => /^(?:ai|organic_search|social)$/.test(hostChannel(hostOf(String(e.page?.referrer ?? '')))),
+    match: (e) => /^(?:ai|organic_search|social)$/.test(hostChannel(hostOf(e.page?.referrer ?? ''))),
   },
 ];
 
@@ -247,6 +225,12 @@ const DEFAULTS: readonly Default[] = [
  * home in `order` are left out.
  */
 export function defaultRules(order: readonly string[]): StageRule[] {
+  if (!dict.size) {
+    for (const line of WORDS.split('\n')) {
+      const [head, ...list] = line.split(' ');
+      for (const w of list) dict.set(head!.slice(1) + w, head![0]!);
+    }
+  }
   const byLower = new Map(order.map((s) => [String(s).toLowerCase(), s]));
   const out: StageRule[] = [];
   for (const rule of DEFAULTS) {

@@ -4,11 +4,11 @@ import type { Touch } from '../types';
 /** Channel implied by each ad, e-mail, affiliate and search click id (space-separated lists). */
 const CLICK_IDS: ReadonlyMap<string, string> = new Map(
   Object.entries({
-    paid_search: 'gclid gclsrc gbraid wbraid gad_source gad_campaignid msclkid yclid s_kwcid',
+    paid_search: 'gclid gclsrc gbraid wbraid gad_source msclkid yclid',
     display: 'dclid',
-    social: 'fbclid ttclid twclid li_fat_id sccid epik igshid rdt_cid qclid',
+    social: 'fbclid ttclid twclid li_fat_id sccid epik igshid rdt_cid',
     email: 'mc_cid mc_eid _hsenc _hsmi _kx mkt_tok',
-    affiliate: 'irclickid awc cjevent ranmid ransiteid tduid clickref',
+    affiliate: 'irclickid awc cjevent ranmid',
     organic_search: 'srsltid ysclid',
   }).flatMap(([channel, ids]) => ids.split(' ').map((id) => [id, channel] as const)),
 );
@@ -18,11 +18,11 @@ const AFFILIATE = /^(?:affiliates?|partners?)$/;
 const DISPLAY = /^(?:display|banner|cpm|expandable|interstitial|programmatic|native)$/;
 // GA4's paid-medium pattern: cpc, ppc, cpv, cpa, paid, paidsearch, paid_social, retargeting…
 const PAID = /^(?:.*cp.*|ppc|retargeting|paid.*)$/;
-const SOCIAL = /^(?:social|social[-_ ]?(?:network|media)|sm|ig|tw|li)$/;
+const SOCIAL = /^(?:social|social[-_ ]?(?:network|media)|sm)$/;
 
 // AI assistants before search engines: gemini.google.com is not a Google search.
 const AI_HOST =
-  /(?:^|\.)(?:(?:chatgpt|openai|perplexity|claude|phind|poe|mistral|deepseek|grok|kimi|qwen|doubao)\.[a-z]+|(?:gemini|bard|notebooklm)\.google\.com|copilot\.microsoft\.com|you\.com|meta\.ai)$/;
+  /(?:^|\.)(?:(?:chatgpt|openai|perplexity|claude|phind|poe|mistral|deepseek|grok)\.[a-z]+|(?:gemini|bard)\.google\.com|copilot\.microsoft\.com|you\.com|meta\.ai)$/;
 const SEARCH_HOST =
   /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|startpage|qwant|naver|daum|seznam|aol|sogou|so)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:search\.brave\.com|ya\.ru|go\.mail\.ru|com\.google\.android\.googlequicksearchbox)$/;
 const SOCIAL_HOST =
@@ -34,8 +34,8 @@ const PASS_THROUGH_HOST =
 
 const MAX_VALUE = 200;
 
-/** Lowercased query parameters of a URL, including a hash router's (`#/page?utm_source=x`). First value wins. */
-function params(url: string): Map<string, string> {
+/** Lowercased query parameters of a URL, including a hash router's (`#/page?utm_source=x`). First non-empty value wins. */
+export function queryOf(url: string): Map<string, string> {
   const out = new Map<string, string>();
   let u: URL;
   try {
@@ -78,7 +78,7 @@ const isCampaignKey = (key: string): boolean => (key.startsWith('utm_') && key.l
 
 /** Whether the URL carries campaign parameters: any `utm_*` or a known click id (gclid, fbclid, msclkid, …). */
 export function hasCampaign(url: string): boolean {
-  for (const key of params(url).keys()) if (isCampaignKey(key)) return true;
+  for (const key of queryOf(url).keys()) if (isCampaignKey(key)) return true;
   return false;
 }
 
@@ -117,7 +117,7 @@ function fromUtm(medium: string, source: string, clickChannel: string): string {
  * provider → direct.
  */
 export function classifyTouch(url: string, referrer: string, at: string): Touch {
-  const p = params(url);
+  const p = queryOf(url);
   const campaign = campaignOf(p);
   let clickChannel = '';
   for (const key of p.keys()) {

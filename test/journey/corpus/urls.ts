@@ -54,7 +54,7 @@ export const PAGES: Case[] = [
   ['/shop/', C],
   ['/product/hoodie-with-logo/', C],
   ['/product-category/clothing/hoodies/', C],
-  ['/product-tag/cotton/', null],
+  ['/product-tag/cotton/', C],
   ['/cart/', D],
   ['/cart/?add-to-cart=42', D],
   ['/?add-to-cart=42', D],
