@@ -44,10 +44,10 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
  */
 const WORDS = `P bestellbestaetigung bestellbestatigung finishorder orderbevestiging orderconfirm thankyou
 D bedankt bestaetig* bevestig* complet* conferm* confirm* dank* erhalten finish* gracias grazie merci obrigad* ontvangen recebid* received recibid* recue ricevut* success* thank thanks
-R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* parrain* partager partilhar refer referral* review/new reviews/new scrivi share teilen uitnodig* weiterempfehl* werben write
+R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* leave parrain* partager partilhar refer referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
 S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo demonstracao demostracion devis erstell* essai* experimente getstarted inscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen prova prueba quote regist* signup startregister subscribe talktosales teste testen trial try users/new
 A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf bestellverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderdetails orderhistory orders ordini pedidos profil* setting* subscription* tracking
-C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation cocustomer confirm kassa kasse onepage pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
+C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts cocustomer confirm kassa kasse onepage pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
 L accedi acceso anmeld* autenti* authent* connecter connexion contrasena einlog* entrar inlog* kennwort login logon passe passw* senha sesion sessao session/new signin wachtwoord
 O acheter acquist* bestell* bestelling buy commande compra* encomenda kaufen kopen order ordine pagar pay pedido purchase
 K alternatie* alternativ* compar* confront* vergelijk* vergleich* versus vs
@@ -58,12 +58,12 @@ I aanbieding* angebote bestsales boutique busca* catalog* cerca deals loja negoz
 F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon* wishlist
 w actualite* aktuelles artic* artigo* blog* conseils dicas ebook* episode* guia* guide* howto learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial* whitepaper*
 W event* recursos resource* ressource* risorse webinar*
-_ aanvragen adicionar advanced aggiungi ahora ajouter alla amic* amigo* anadir anfordern begin book delivery demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gratis gratu* hinzufuegen histor* iniciar jetzt kostenlos lost mein meine mijn minha nous oublie page para passer paypal pela place pour proceed realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico user vergessen vielen view voor votre vriend* with your
-I? keyword q query s search searchquery
+_ aanvragen adicionar advanced aggiungi ahora ajouter alla amic* amigo* anadir anfordern begin book delivery demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gratis gratu* hinzufuegen histor* ihre iniciar jetzt kostenlos list lost mein meine mijn minha nous oublie page para passer paypal pela place pour proceed program* realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico user vergessen vielen view voor votre vriend* with your
+I? q s search searchquery
 C? addtocart
 S? createaccount
 v? product
-Q= action controller ctrl mainpage page posttype route step view`;
+Q= action controller ctrl mainpage page posttype route view`;
 
 // Concept letters, most specific first: the earliest found on a page wins.
 const RANK = 'PRSACLOKMVIFW';
@@ -76,13 +76,13 @@ const fold = (s: string): string =>
   s
     .toLowerCase()
     .replace(/[äöü]/g, '$&e')
-    .replace(/ß/g, 'ss')
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '');
 
-/** A word's concept ('' when unknown): the word, without a trailing `s` (not `bags`), or (`stems`) its longest known stem (`regist*`). */
+/** A word's concept ('' when unknown): the word, without a trailing `s`, or (`stems`) its longest known stem (`regist*`). */
 function known(w: string, stems?: boolean): string {
-  let c = dict.get(w) || (w[4] && w.endsWith('s') && dict.get(w.slice(0, -1))) || '';
+  // A plural is its singular, but never a cart: `bags`, `baskets` are listings.
+  let c = dict.get(w) || (w.endsWith('s') && dict.get(w.slice(0, -1))?.replace('C', '')) || '';
   for (let n = w.length; stems && !c && n > 3; n--) c = dict.get(w.slice(0, n) + '*') || '';
   return c;
 }
