@@ -46,9 +46,9 @@ const WORDS = `P bestellbestaetigung bestellbestatigung finishorder orderbevesti
 D bedankt bestaetig* bevestig* complet* conferm* confirm* dank* erhalten finish* gracias grazie merci obrigad* ontvangen recebid* received recibid* recue ricevut* success* thank thanks
 R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* leave parrain* partager partilhar refer referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
 S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo demonstracao demostracion devis erstell* essai* experimente getstarted inscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen prova prueba quote regist* signup startregister subscribe talktosales teste testen trial try users/new
-A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf bestellverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderdetails orderhistory orders ordini pedidos profil* setting* subscription* tracking
-C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts cocustomer confirm kassa kasse onepage pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
-L accedi acceso anmeld* autenti* authent* connecter connexion contrasena einlog* entrar inlog* kennwort login logon passe passw* senha sesion sessao session/new signin wachtwoord
+A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf bestellverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderdetails orderhistory orders ordini pedidos profil* setting* subscription*
+C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts cocustomer confirm kassa kasse pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
+L accedi acceso anmeld* autenti* authent* connecter connexion contrasena einlog* entrar inlog* kennwort login passe passw* senha sesion sessao session/new signin wachtwoord
 O acheter acquist* bestell* bestelling buy commande compra* encomenda kaufen kopen order ordine pagar pay pedido purchase
 K alternatie* alternativ* compar* confront* vergelijk* vergleich* versus vs
 M piani plan planes planos precio* preco* preis* prezz* pric* prijs prijzen prix tarieven tarif*
@@ -56,14 +56,14 @@ v dp item p prodotti prodotto product productdetails productinfo producto produc
 i brand categoria categorie category collection kategorie marca marke marque merk productcategory
 I aanbieding* angebote bestsales boutique busca* catalog* cerca deals loja negozio newarrivals oferta* offerte pesquisa pricesdrop promotion* recherche ricerca sale search* shop store such* tienda winkel zoek*
 F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon* wishlist
-w actualite* aktuelles artic* artigo* blog* conseils dicas ebook* episode* guia* guide* howto learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial* whitepaper*
+w actualite* aktuelles artic* artigo* blog* conseils dicas episode* guia* guide* learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial*
 W event* recursos resource* ressource* risorse webinar*
-_ aanvragen adicionar advanced aggiungi ahora ajouter alla amic* amigo* anadir anfordern begin book delivery demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gratis gratu* hinzufuegen histor* ihre iniciar jetzt kostenlos list lost mein meine mijn minha nous oublie page para passer paypal pela place pour proceed program* realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico user vergessen vielen view voor votre vriend* with your
-I? q s search searchquery
+_ aanvragen adicionar advanced aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin book delivery demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gehen gratis gratu* hinzufuegen histor* ihre iniciar jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer paypal pela place pour procedi proceed program* realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico this toevoegen user vergessen vielen view voor votre vriend* with your
+I? q s search
 C? addtocart
 S? createaccount
 v? product
-Q= action controller ctrl mainpage page posttype route view`;
+Q= action controller mainpage page posttype route view`;
 
 // Concept letters, most specific first: the earliest found on a page wins.
 const RANK = 'PRSACLOKMVIFW';
@@ -157,13 +157,19 @@ function concept(e: WaymarkEvent): string {
   return (lastConcept = RANK[best] ?? '');
 }
 
-/** The concept of a click: the longest known phrase that starts its text or `data-waymark` name ("Add to cart – $20", "🛒 In den Warenkorb"). */
+/**
+ * The concept of a click: the longest known phrase that starts its text or
+ * `data-waymark` name ("Add to cart – $20", "🛒 In den Warenkorb legen").
+ * A lone first word counts only as a verb ("Invite teammates"), and a purchase
+ * word only as the whole text: "Cart organizer, 3 pack" and "Thank you cards"
+ * are product cards.
+ */
 function clickConcept(e: WaymarkEvent): string {
   for (const line of `${e.name ?? ''}\n${e.target?.text ?? ''}`.split('\n')) {
     const parts = split(line).slice(0, 5);
     for (let n = parts.length; n; n--) {
       const c = phrase(parts.slice(0, n)).toUpperCase();
-      if (c) return c;
+      if (c && (n === parts.length || (n > 1 ? c !== 'P' : 'RSO'.includes(c)))) return c;
     }
   }
   return '';
@@ -175,7 +181,7 @@ const firstVisit = (e: WaymarkEvent): boolean => e.context?.firstTouch?.at === e
 // Share links of the big networks, and `mailto:` links with a prepared body.
 const SHARE_HREF =
   /^(?:https?:\/\/)?(?:[\w-]+\.)*(?:(?:twitter|x)\.com\/(?:intent|share)|facebook\.com\/shar|linkedin\.com\/(?:sharing|shareArticle)|pinterest\.[a-z.]+\/pin\/create|reddit\.com\/submit|wa\.me\/|api\.whatsapp\.com\/send|t\.me\/share|bsky\.app\/intent)|^whatsapp:\/\/send|^mailto:[^?]*\?(?:.*&)?body=/i;
-const CHECKOUT_FORM = /checkout|payment|place.?order|purchase|kasse|bestell|commande|paiement|pago|pedido|ordine|afreken|betaal|encomenda|zahlung/;
+const CHECKOUT_FORM = /checkout|payment|place.?order|purchase|kasse|bestell|commande|paiement|pago|pedido|ordine|afreken|encomenda/;
 
 type Default = StageRule & { stage: keyof typeof STAGE_ALIASES };
 

@@ -24,7 +24,7 @@ const SOCIAL = /^(?:social|social[-_ ]?(?:network|media)|sm)$/;
 const AI_HOST =
   /(?:^|\.)(?:(?:chatgpt|openai|perplexity|claude|phind|poe|mistral|deepseek|grok)\.[a-z]+|(?:gemini|bard)\.google\.com|copilot\.microsoft\.com|you\.com|meta\.ai)$/;
 const SEARCH_HOST =
-  /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|startpage|qwant|naver|daum|seznam|aol|sogou|so)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:search\.brave\.com|ya\.ru|go\.mail\.ru|com\.google\.android\.googlequicksearchbox)$/;
+  /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|startpage|qwant|naver|daum|seznam|aol|sogou|so)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:search\.brave\.com|ya\.ru|com\.google\.android\.googlequicksearchbox)$/;
 const SOCIAL_HOST =
   /(?:^|\.)(?:facebook|fb|instagram|twitter|linkedin|lnkd|reddit|pinterest|pin|youtube|youtu|tiktok|snapchat|tumblr|quora|threads|bsky|vk|weibo|whatsapp|telegram|discord|messenger|t|x)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:news\.ycombinator\.com|ok\.ru|mastodon\.social|wa\.me|com\.(?:facebook|instagram|linkedin|twitter|reddit|pinterest|zhiliaoapp)\..+)$/;
 const EMAIL_HOST = /^(?:web)?mail\.|^outlook\.(?:live|office|office365)\.com$|^com\.google\.android\.gm$/;

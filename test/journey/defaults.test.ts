@@ -202,6 +202,140 @@ describe('default click and form rules', () => {
   });
 });
 
+describe('multilingual calls to action', () => {
+  it.each([
+    // add to cart / buy, in seven languages, with icons, prices, odd case and spacing
+    ['Add to cart', 'decision'],
+    ['🛒  ADD TO BASKET', 'decision'],
+    ['+ Add to Bag – $20.00', 'decision'],
+    ['In den Warenkorb', 'decision'],
+    ['In den Warenkorb legen', 'decision'],
+    ['Jetzt kaufen', 'decision'],
+    ['Zur Kasse gehen', 'decision'],
+    ['Ajouter au panier', 'decision'],
+    ['Acheter maintenant', 'decision'],
+    ['Passer la commande', 'decision'],
+    ['Añadir al carrito', 'decision'],
+    ['Comprar ahora', 'decision'],
+    ['Finalizar compra', 'decision'],
+    ['Aggiungi al carrello', 'decision'],
+    ['Acquista ora', 'decision'],
+    ['Procedi al checkout', 'decision'],
+    ['In winkelwagen', 'decision'],
+    ['Toevoegen aan winkelwagen', 'decision'],
+    ['Nu kopen', 'decision'],
+    ['Afrekenen', 'decision'],
+    ['Adicionar ao carrinho', 'decision'],
+    ['Comprar agora', 'decision'],
+    // sign up, trial, demo, quote
+    ['Sign up free', 'decision'],
+    ['Get started', 'decision'],
+    ['Create an account', 'decision'],
+    ['Start your free trial', 'decision'],
+    ['Book a demo', 'decision'],
+    ['Get a quote', 'decision'],
+    ['Kostenlos testen', 'decision'],
+    ['Jetzt registrieren', 'decision'],
+    ['Demo anfordern', 'decision'],
+    ["S'inscrire", 'decision'],
+    ['Créer un compte', 'decision'],
+    ['Essai gratuit', 'decision'],
+    ['Demander un devis', 'decision'],
+    ['Regístrate', 'decision'],
+    ['Prueba gratis', 'decision'],
+    ['Solicitar una demo', 'decision'],
+    ['Registrati', 'decision'],
+    ['Prova gratuita', 'decision'],
+    ['Richiedi un preventivo', 'decision'],
+    ['Registreren', 'decision'],
+    ['Gratis proberen', 'decision'],
+    ['Offerte aanvragen', 'decision'],
+    ['Cadastre-se', 'decision'],
+    ['Criar conta', 'decision'],
+    ['Teste grátis', 'decision'],
+    ['Solicitar orçamento', 'decision'],
+    // share, refer, invite, review
+    ['Teilen', 'advocacy'],
+    ['Partager', 'advocacy'],
+    ['Compartir', 'advocacy'],
+    ['Condividi', 'advocacy'],
+    ['Delen', 'advocacy'],
+    ['Compartilhar', 'advocacy'],
+    ['Freunde einladen', 'advocacy'],
+    ['Parrainer un ami', 'advocacy'],
+    ['Invitar amigos', 'advocacy'],
+    ['Invita un amico', 'advocacy'],
+    ['Vrienden uitnodigen', 'advocacy'],
+    ['Convidar amigos', 'advocacy'],
+    ['Bewertung schreiben', 'advocacy'],
+    ['Écrire un avis', 'advocacy'],
+    // not calls to action
+    ['Anmelden', null],
+    ['Se connecter', null],
+    ['Iniciar sesión', null],
+    ['Mein Konto', null],
+    ['Weiterlesen', null],
+    ['En savoir plus', null],
+    ['Learn more', null],
+    ['Add to wishlist', null],
+    ['Cart organizer, 3 pack', null],
+    ['Thank you cards (set of 12)', null],
+    ['Check out our blog', null],
+    ['Checkout tips for small shops', null],
+    ['Cartridges', null],
+  ])('click %j → %s', (text, stage) => {
+    expect(stageOf({ type: 'click', url: '/products/x', text })).toBe(stage);
+  });
+});
+
+describe('content pages and precedence', () => {
+  const touch = (at: string) => ({ channel: 'direct', at });
+  const withTouches = (url: string, first: string, last: string) => {
+    const u = new URL(url, 'https://shop.example');
+    const event: WaymarkEvent = {
+      id: '1', type: 'page_view', timestamp: '', seq: 1, anonymousId: 'a', sessionId: 's', stage: null,
+      page: { url: u.href, path: u.pathname, title: '', referrer: '' },
+      properties: {}, context: { library: { name: 'waymark', version: '0' }, firstTouch: touch(first), lastTouch: touch(last) },
+    };
+    return matchStage(rules, { event, url: u.href, referrer: '', element: null })?.stage ?? null;
+  };
+
+  it('content is awareness in the first session, and carries the stage in later ones', () => {
+    expect(withTouches('/blog/how-to-choose-shoes', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')).toBe('awareness');
+    expect(withTouches('/de/ratgeber/laufschuhe', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')).toBe('awareness');
+    expect(withTouches('/blog/how-to-choose-shoes', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z')).toBeNull();
+    // Funnel pages do not depend on the visit.
+    expect(withTouches('/pricing', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z')).toBe('consideration');
+  });
+
+  it('site rules come first: a site can claim a page the defaults would tag', () => {
+    const site = compileRules(
+      [{ stage: 'awareness', name: 'site:cart-guide', type: 'page_view', path: '/cart' }, ...defaultRules(DEFAULT_ORDER)],
+      DEFAULT_ORDER,
+      () => {},
+    );
+    expect(run(site, { url: '/cart' })).toEqual({ stage: 'awareness', rule: 'site:cart-guide' });
+    expect(run(site, { url: '/checkout' })?.rule).toBe('default:cart-page');
+  });
+
+  it('the more specific word wins within a path', () => {
+    expect(run(rules, { url: '/accounts/signup/' })?.rule).toBe('default:signup-page');
+    expect(run(rules, { url: '/customer/account/create/' })?.rule).toBe('default:signup-page');
+    expect(run(rules, { url: '/checkout/thank-you' })?.rule).toBe('default:purchase-page');
+    expect(run(rules, { url: '/account/referrals' })?.rule).toBe('default:advocacy-page');
+    expect(run(rules, { url: '/account/login' })?.rule).toBe('default:account-page');
+    expect(run(rules, { url: '/products/cart-organizer' })?.rule).toBe('default:product-page');
+  });
+
+  it('never throws on odd input', () => {
+    for (const url of ['/%E0%A4%A', '/a//b///c', '/?=&&=x', '/#!/?route=', `/${'x-'.repeat(3000)}`]) {
+      expect(() => stageOf({ url })).not.toThrow();
+    }
+    const bare = { id: '1', type: 'page_view', timestamp: '', seq: 1, anonymousId: 'a', sessionId: 's', stage: null, properties: {}, context: {} } as unknown as WaymarkEvent;
+    expect(() => matchStage(rules, { event: bare, url: '', referrer: '' })).not.toThrow();
+  });
+});
+
 describe('defaults with a custom order', () => {
   it('four-stage model: purchase, retention and advocacy all become post-purchase', () => {
     const four = compiled(['awareness', 'consideration', 'decision', 'post-purchase']);
