@@ -1,4 +1,4 @@
-import { clear, createStore, delMany, entries, get, set, setMany } from 'idb-keyval';
+import { clear, delMany, entries, get, set, setMany, type UseStore } from 'idb-keyval';
 import type { WaymarkEvent } from '../types';
 
 /** One queued event as stored. */
@@ -56,24 +56,87 @@ export function createMemoryStore(): EventStore {
  * for the rest of the page's life (`onFallback` is called once). What this tab
  * wrote is never lost in the switch: the caller keeps its own records in memory
  * until they are delivered.
+ *
+ * A page put into the back/forward cache (`pagehide` with `persisted`) or frozen
+ * (`freeze`) keeps no transaction open: WebKit keeps such a page, connection and
+ * all, and every later page's transactions on `kv` would wait behind one it left
+ * running. So its live transactions are aborted (the queue spilled what is not yet
+ * durable to localStorage as it left), the connection is closed, and operations
+ * wait until the page shows again (`pageshow`/`resume`), on a fresh connection.
  */
 export function createIdbStore(onFallback: (reason: unknown) => void, idb?: IDBFactory): EventStore {
   const memory = createMemoryStore();
   const factory = idb ?? (typeof indexedDB === 'undefined' ? undefined : indexedDB);
   let failed = !factory;
-  let kv: ReturnType<typeof createStore> | undefined;
-  const open = () => (kv = createStore('waymark', 'kv'));
+  let dbp: Promise<IDBDatabase> | undefined;
+  const live = new Set<IDBTransaction>();
+  // Bumped when the page is hidden: an operation interrupted by that is retried, not counted against IndexedDB.
+  let gen = 0;
+  let shown: Promise<void> | undefined;
+  let reveal = () => {};
+  const drop = () => {
+    const p = dbp;
+    dbp = undefined;
+    p?.then((db) => db.close(), () => {});
+  };
+  const open = () =>
+    new Promise<IDBDatabase>((resolve, reject) => {
+      const r = factory!.open('waymark');
+      r.onupgradeneeded = () => r.result.createObjectStore('kv');
+      r.onsuccess = () => {
+        const db = r.result;
+        // Another tab upgrading or deleting the database, or the browser closing it: reopen on next use.
+        db.onversionchange = db.onclose = () => (db.close(), (dbp = undefined));
+        resolve(db);
+      };
+      r.onerror = () => reject(r.error);
+    });
+  const kv: UseStore = (mode, use) =>
+    (dbp ??= open()).then((db) => {
+      if (shown) throw new Error('page hidden');
+      const tx = db.transaction('kv', mode);
+      live.add(tx);
+      tx.oncomplete = tx.onabort = tx.onerror = () => live.delete(tx);
+      return use(tx.objectStore('kv'));
+    });
   if (failed) queueMicrotask(() => onFallback(new Error('IndexedDB is not available')));
+  else if (typeof addEventListener === 'function' && typeof document !== 'undefined') {
+    const hide = () => {
+      if (shown) return;
+      gen++;
+      shown = new Promise((r) => (reveal = r));
+      for (const tx of live) {
+        try {
+          tx.abort();
+        } catch {
+          /* already finishing */
+        }
+      }
+      live.clear();
+      drop();
+    };
+    const show = () => {
+      shown = undefined;
+      reveal();
+    };
+    addEventListener('pagehide', (e) => (e as PageTransitionEvent).persisted && hide());
+    addEventListener('pageshow', show);
+    document.addEventListener('freeze', hide);
+    document.addEventListener('resume', show);
+  }
   let strikes = 0;
 
-  async function run<T>(op: (s: ReturnType<typeof createStore>) => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+  async function run<T>(op: (s: UseStore) => Promise<T>, fallback: () => Promise<T>): Promise<T> {
     while (!failed) {
+      if (shown) await shown;
+      const g = gen;
       try {
-        const res = await withTimeout(op(kv ?? open()));
+        const res = await withTimeout(op(kv));
         strikes = 0;
         return res;
       } catch (err) {
-        kv = undefined;
+        if (g !== gen) continue;
+        drop();
         // Concurrent operations fail together: only the first to reach two strikes switches.
         if (!failed && ++strikes >= 2) {
           failed = true;

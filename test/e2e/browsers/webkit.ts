@@ -260,53 +260,102 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function launchWebKit(): Promise<Browser> {
-  const port = await freePort();
-  // Own process group, so closing the browser ends xvfb-run, Xvfb, the driver and MiniBrowser together.
-  const child: ChildProcess = spawn('xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`], { detached: true, stdio: 'ignore' });
-  const server = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const ok = await fetch(`${server}/status`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {}
-      throw new Error('WebKitWebDriver did not start (is xvfb installed? apt-get install webkit2gtk-driver xvfb)');
-    }
-    await sleep(100);
+/** Live process groups, ended if the test process exits without closing them. */
+const groups = new Set<number>();
+process.on('exit', () => {
+  for (const g of groups) {
+    try {
+      process.kill(-g, 'SIGTERM');
+    } catch {}
   }
+});
+function spawnGroup(cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  // Own process group: ending it ends every process the command started.
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: env ?? process.env });
+  if (child.pid) groups.add(child.pid);
+  return child;
+}
+function endGroup(child: ChildProcess): void {
+  if (!child.pid || !groups.delete(child.pid)) return;
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {}
+}
+
+/** A WebKitWebDriver on a free port of `env`'s display; WebKitWebDriver serves one session at a time. */
+async function startDriver(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawnGroup(WEBKIT_DRIVER, [`--port=${port}`], env);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  while (!(await fetch(`${url}/status`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      endGroup(child);
+      throw new Error('WebKitWebDriver did not start');
+    }
+    await sleep(50);
+  }
+  return { url, child };
+}
+
+/**
+ * One virtual display (xvfb-run -a) for the browser; each context is its own WebKitWebDriver and
+ * session on it (a fresh MiniBrowser with ephemeral storage).
+ */
+export async function launchWebKit(): Promise<Browser> {
+  const display = spawnGroup('xvfb-run', ['-a', 'sh', '-c', 'echo "$DISPLAY $XAUTHORITY"; exec tail -f /dev/null']);
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    display.stdout!.on('data', (c: Buffer) => {
+      out += c;
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    display.on('exit', () => reject(new Error('xvfb-run failed: apt-get install xvfb')));
+    setTimeout(() => reject(new Error('xvfb-run did not start')), 20000);
+  }).catch((e) => {
+    endGroup(display);
+    throw e;
+  });
+  const [DISPLAY, XAUTHORITY] = line.split(' ');
+  const env = { ...process.env, DISPLAY, XAUTHORITY };
   const contexts = new Set<WebKitContext>();
   return {
     async newContext() {
       let context: WebKitContext | undefined;
       const proxy = await startProxy(() => context?.initScripts() ?? []);
-      const driver = await new Builder()
-        .usingServer(server)
-        .withCapabilities({
-          browserName: 'MiniBrowser',
-          proxy: { proxyType: 'manual', httpProxy: `127.0.0.1:${proxy.port}`, noProxy: [] },
-          'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
-        })
-        .build();
+      const drv = await startDriver(env);
+      let driver: any;
+      try {
+        driver = await new Builder()
+          .usingServer(drv.url)
+          .withCapabilities({
+            browserName: 'MiniBrowser',
+            proxy: { proxyType: 'manual', httpProxy: `127.0.0.1:${proxy.port}`, noProxy: [] },
+            'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+          })
+          .build();
+      } catch (e) {
+        endGroup(drv.child);
+        await proxy.close();
+        throw e;
+      }
       const s = new Session(driver);
       const first: string = await driver.getWindowHandle();
       s.switched(first);
-      context = new WebKitContext(s, first, proxy);
-      contexts.add(context);
-      const close = context.close.bind(context);
-      context.close = async () => {
-        contexts.delete(context!);
+      const ctx = new WebKitContext(s, first, proxy);
+      context = ctx;
+      contexts.add(ctx);
+      const close = ctx.close.bind(ctx);
+      ctx.close = async () => {
+        if (!contexts.delete(ctx)) return;
         await close();
+        endGroup(drv.child);
       };
-      return context;
+      return ctx;
     },
     async close() {
       for (const c of [...contexts]) await c.close();
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {}
+      endGroup(display);
     },
   };
 }
