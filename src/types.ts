@@ -64,7 +64,7 @@ export interface FormInfo {
 
 /** An acquisition touch: where a session came from. */
 export interface Touch {
-  /** direct, organic_search, paid_search, social, email, referral, display, affiliate or other. */
+  /** direct, organic_search, paid_search, social, ai (an AI assistant such as ChatGPT or Perplexity), email, referral, display, affiliate or other. */
   channel: string;
   /** Referring host, when there is one. */
   referrer?: string;

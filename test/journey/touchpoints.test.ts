@@ -74,6 +74,77 @@ describe('classifyTouch channels', () => {
   });
 });
 
+describe('classifyTouch: AI assistants, click ids and search engines worldwide', () => {
+  it.each([
+    // AI assistants have their own channel, by referrer or by the utm_source they add
+    ['/', 'https://chatgpt.com/', 'ai'],
+    ['/', 'https://chat.openai.com/', 'ai'],
+    ['/', 'https://www.perplexity.ai/search/x', 'ai'],
+    ['/', 'https://gemini.google.com/app', 'ai'],
+    ['/', 'https://copilot.microsoft.com/', 'ai'],
+    ['/', 'https://claude.ai/chat/x', 'ai'],
+    ['/', 'https://chat.deepseek.com/', 'ai'],
+    ['/', 'https://chat.mistral.ai/', 'ai'],
+    ['/', 'https://you.com/', 'ai'],
+    ['/?utm_source=chatgpt.com', '', 'ai'],
+    ['/?utm_source=perplexity', '', 'ai'],
+    ['/?utm_source=chatgpt.com&utm_medium=referral', '', 'ai'],
+    ['/?utm_source=chatgpt&utm_medium=cpc', '', 'paid_search'], // paid placements stay paid
+    // click ids of the major ad and e-mail platforms
+    ['/?gclsrc=aw.ds', '', 'paid_search'],
+    ['/?wbraid=x', '', 'paid_search'],
+    ['/?gad_source=1', '', 'paid_search'],
+    ['/?yclid=1', '', 'paid_search'],
+    ['/?twclid=x', '', 'social'],
+    ['/?li_fat_id=x', '', 'social'],
+    ['/?epik=x', '', 'social'],
+    ['/?ScCid=x', '', 'social'],
+    ['/?igshid=x', '', 'social'],
+    ['/?rdt_cid=x', '', 'social'],
+    ['/?mc_eid=x', '', 'email'],
+    ['/?_hsenc=p2A&_hsmi=1', '', 'email'],
+    ['/?mkt_tok=x', '', 'email'],
+    ['/?srsltid=x', '', 'organic_search'],
+    // search engines worldwide
+    ['/', 'https://www.google.fr/', 'organic_search'],
+    ['/', 'https://www.google.co.jp/', 'organic_search'],
+    ['/', 'https://yandex.com.tr/', 'organic_search'],
+    ['/', 'https://www.baidu.com/', 'organic_search'],
+    ['/', 'https://m.search.naver.com/', 'organic_search'],
+    ['/', 'https://search.daum.net/', 'organic_search'],
+    ['/', 'https://www.ecosia.org/', 'organic_search'],
+    ['/', 'https://search.seznam.cz/', 'organic_search'],
+    ['/', 'https://www.qwant.com/', 'organic_search'],
+    ['/', 'https://www.sogou.com/', 'organic_search'],
+    ['/', 'https://search.yahoo.co.jp/', 'organic_search'],
+    ['/', 'https://www.startpage.com/', 'organic_search'],
+    // social networks
+    ['/', 'https://www.threads.net/', 'social'],
+    ['/', 'https://bsky.app/', 'social'],
+    ['/', 'https://vk.com/', 'social'],
+    ['/', 'https://pin.it/x', 'social'],
+    ['/', 'https://www.tiktok.com/', 'social'],
+    // look-alikes are referrals
+    ['/', 'https://chatgpt-tips.example/', 'referral'],
+    ['/', 'https://openai-news.example/', 'referral'],
+    ['/', 'https://accounts.google.com/', 'direct'],
+  ])('%s from %j → %s', (path, referrer, channel) => {
+    expect(classifyTouch(SITE + path, referrer, AT).channel).toBe(channel);
+  });
+
+  it('keeps every known click id in the campaign', () => {
+    const t = classifyTouch(`${SITE}/?msclkid=m1&ttclid=t1&dclid=d1`, '', AT);
+    expect(t.campaign).toEqual({ msclkid: 'm1', ttclid: 't1', dclid: 'd1' });
+    expect(t.channel).toBe('paid_search'); // the first click id in the URL decides
+  });
+
+  it('a click id or AI referrer starts a new touch', () => {
+    expect(isNewTouch(`${SITE}/?li_fat_id=1`, '', 'shop.example')).toBe(true);
+    expect(isNewTouch(`${SITE}/?_hsenc=1`, '', 'shop.example')).toBe(true);
+    expect(isNewTouch(`${SITE}/`, 'https://chatgpt.com/', 'shop.example')).toBe(true);
+  });
+});
+
 describe('classifyTouch details', () => {
   it('keeps campaign fields without the utm_ prefix, click ids and the referring host', () => {
     const t = classifyTouch(
