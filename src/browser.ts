@@ -23,9 +23,8 @@ function chunkVitals(src: string, debug: boolean): VitalsLoader {
   return () =>
     import(/* @vite-ignore */ src).then(
       (chunk: { startVitals?: StartVitals }) =>
-        typeof chunk.startVitals === 'function' ? chunk.startVitals : off(`${src} is not waymark's vitals chunk (no startVitals export)`),
-      (err: unknown) =>
-        off(`could not load ${src} as a JavaScript module (${String((err as Error)?.message ?? err)}); serve waymark-vitals.js next to waymark.min.js with a JavaScript content type`),
+        typeof chunk.startVitals === 'function' ? chunk.startVitals : off(`${src} has no startVitals`),
+      (err: unknown) => off(`could not load ${src} as a JavaScript module (${err}); serve it as JavaScript next to waymark.min.js`),
     );
 }
 

@@ -192,9 +192,9 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     known = { selector: cssPath(form) };
     if (id) known.id = id;
     if (name) known.name = name;
-    if (action !== null) {
+    if (action) {
       try {
-        known.action = ctx.scrub(new URL(action, ctx.win.location.href).href);
+        known.action = ctx.scrub(new URL(action, form.ownerDocument.baseURI).href);
       } catch {
         known.action = ctx.scrub(action);
       }
