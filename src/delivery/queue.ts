@@ -1,7 +1,7 @@
 import { utf8Bytes } from '../lib/plain';
 import type { KV } from '../storage';
 import type { Stats, WaymarkEvent } from '../types';
-import { BODY_OVERHEAD, nextBatch } from './batcher';
+import { nextBatch } from './batcher';
 import { handOver, ledgerKeys, recordHanded, spill, takeSpill, unspill } from './exit';
 import { withSendLock } from './lock';
 import { judge, type DropReason } from './retry';
@@ -360,7 +360,7 @@ export function createQueue(d: QueueDeps): Queue {
       schedule(awayUntil - mono());
       return Promise.resolve();
     }
-    if (flushing) return force ? flushing.then(() => flush(true)) : flushing;
+    if (flushing) return bounded(force ? flushing.then(() => flush(true)) : flushing, 2 * timeoutMs);
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     if (nav && nav.onLine === false) return Promise.resolve(); // the `online` event resumes
     if (!force && mono() < backoffUntil) {
@@ -483,4 +483,3 @@ function bounded(promise: Promise<void>, ms: number): Promise<void> {
   });
 }
 
-export { BODY_OVERHEAD };
