@@ -45,9 +45,9 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
 const WORDS = `P bestellbestaetigung bestellbestatigung finishorder orderbevestiging orderconfirm thankyou
 D bedankt bestaetig* bevestig* complet* conferm* confirm* dank* erhalten finish* gracias grazie merci obrigad* ontvangen recebid* received recibid* recue ricevut* success* thank thanks
 R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* leave parrain* partager partilhar refer referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
-S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo demonstracao demostracion devis erstell* essai* experimente getstarted inscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen prova prueba quote regist* signup startregister subscribe talktosales teste testen trial try users/new
-A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf bestellverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderdetails orderhistory orders ordini pedidos profil* setting* subscription*
-C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts cocustomer confirm kassa kasse pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
+S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo* devis erstell* essai* experimente getstarted inscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen prova prueba quote regist* signup startregister subscribe talktosales teste testen trial try users/new
+A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderhistory orders ordini pedidos profil* setting* subscription*
+C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts confirm kassa kasse pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
 L accedi acceso anmeld* autenti* authent* connecter connexion contrasena einlog* entrar inlog* kennwort login passe passw* senha sesion sessao session/new signin wachtwoord
 O acheter acquist* bestell* bestelling buy commande compra* encomenda kaufen kopen order ordine pagar pay pedido purchase
 K alternatie* alternativ* compar* confront* vergelijk* vergleich* versus vs
@@ -58,11 +58,10 @@ I aanbieding* angebote bestsales boutique busca* catalog* cerca deals loja negoz
 F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon* wishlist
 w actualite* aktuelles artic* artigo* blog* conseils dicas episode* guia* guide* learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial*
 W event* recursos resource* ressource* risorse webinar*
-_ aanvragen adicionar advanced aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin book delivery demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gehen gratis gratu* hinzufuegen histor* ihre iniciar jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer paypal pela place pour procedi proceed program* realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico this toevoegen user vergessen vielen view voor votre vriend* with your
-I? q s search
+_ aanvragen adicionar advanced aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin book demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gehen gratis gratu* hinzufuegen histor* ihre iniciar jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer paypal pela place pour procedi proceed program* realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico this toevoegen user vergessen vielen view voor votre vriend* with your
+I? q s
 C? addtocart
 S? createaccount
-v? product
 Q= action controller mainpage page posttype route view`;
 
 // Concept letters, most specific first: the earliest found on a page wins.
@@ -113,7 +112,7 @@ function phrase(parts: string[]): string {
 /** A path segment or route value split into folded words. */
 function split(s: string): string[] {
   try {
-    s = decodeURIComponent(s);
+    if (s.includes('%')) s = decodeURIComponent(s);
   } catch {
     // keep it raw
   }
@@ -137,15 +136,15 @@ function scan(segs: string[][], best: number): number {
   return best;
 }
 
-let lastKey: string | undefined;
+let lastUrl: string | undefined;
+let lastPath: string | undefined;
 let lastConcept = '';
 
 /** The page's concept letter ('' for none): from its path, its route-like query values and its query names. Memoised per page. */
 function concept(e: WaymarkEvent): string {
   const url = e.page?.url ?? '';
   const path = e.page?.path ?? '';
-  const key = path + ' ' + url;
-  if (key === lastKey) return lastConcept;
+  if (url === lastUrl && path === lastPath) return lastConcept;
   let best = scan(path.split(/[/#!]/).map(split).filter((s) => s.length), RANK.length);
   queryOf(url).forEach((value, key) => {
     const name = split(key).join('');
@@ -153,7 +152,8 @@ function concept(e: WaymarkEvent): string {
     if (c) best = Math.min(best, RANK.indexOf(c.toUpperCase()));
     if (dict.get('=' + name)) best = scan([[name], ...value.split(/[/|.]/).map(split)], best);
   });
-  lastKey = key;
+  lastUrl = url;
+  lastPath = path;
   return (lastConcept = RANK[best] ?? '');
 }
 
@@ -181,7 +181,7 @@ const firstVisit = (e: WaymarkEvent): boolean => e.context?.firstTouch?.at === e
 // Share links of the big networks, and `mailto:` links with a prepared body.
 const SHARE_HREF =
   /^(?:https?:\/\/)?(?:[\w-]+\.)*(?:(?:twitter|x)\.com\/(?:intent|share)|facebook\.com\/shar|linkedin\.com\/(?:sharing|shareArticle)|pinterest\.[a-z.]+\/pin\/create|reddit\.com\/submit|wa\.me\/|api\.whatsapp\.com\/send|t\.me\/share|bsky\.app\/intent)|^whatsapp:\/\/send|^mailto:[^?]*\?(?:.*&)?body=/i;
-const CHECKOUT_FORM = /checkout|payment|place.?order|purchase|kasse|bestell|commande|paiement|pago|pedido|ordine|afreken|encomenda/;
+const CHECKOUT_FORM = /checkout|payment|place.?order|purchase|kasse|bestell|commande|pago|pedido|ordine/;
 
 type Default = StageRule & { stage: keyof typeof STAGE_ALIASES };
 

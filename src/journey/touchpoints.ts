@@ -34,9 +34,15 @@ const PASS_THROUGH_HOST =
 
 const MAX_VALUE = 200;
 
-/** Lowercased query parameters of a URL, including a hash router's (`#/page?utm_source=x`). First non-empty value wins. */
+let lastUrl: string | undefined;
+let lastQuery = new Map<string, string>();
+
+/** Lowercased query parameters of a URL, including a hash router's (`#/page?utm_source=x`), first non-empty value each. Shared: do not modify. */
 export function queryOf(url: string): Map<string, string> {
-  const out = new Map<string, string>();
+  // Every rule and touch check of a page asks for the same URL: parse it once.
+  if (url === lastUrl) return lastQuery;
+  lastUrl = url;
+  const out = (lastQuery = new Map<string, string>());
   let u: URL;
   try {
     u = new URL(url, 'http://localhost');
