@@ -27,8 +27,6 @@ export const MAX_WAIT_MS = 3000;
 const INTERACTIONS = ['click', 'auxclick', 'focusin', 'input', 'change', 'submit'];
 
 interface Pending {
-  /** The first page view of this document: no route change to announce. */
-  initial: boolean;
   /** URL of the previous page view (the referrer of this one). */
   from: string;
   /** Title when the navigation started, and as seen at the last tick. */
@@ -43,11 +41,11 @@ interface Pending {
 export type PageViews = (() => void) & { flush(): void };
 
 /**
- * Page views: the initial load (deferred while prerendering), SPA navigations
- * through pushState / replaceState / popstate / hashchange that change the
- * route, and back/forward-cache restores.
+ * Page views: the initial load (at once, or when a prerendered page is
+ * shown), SPA navigations through pushState / replaceState / popstate /
+ * hashchange that change the route, and back/forward-cache restores.
  *
- * Each page view waits for the page to settle, so it carries the title of the
+ * An SPA page view waits for the page to settle, so it carries the title of the
  * page navigated to (routers render, and apps set `document.title` in effects,
  * after the URL changes): it goes out when the route has been stable for
  * `SETTLE_MS`, or one tick after the title changed, at most `MAX_WAIT_MS`
@@ -88,17 +86,15 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     pending = undefined;
     clearInterval(timer);
     // Went back to where it was (a replace undid the push): no navigation.
-    if (!p.initial && target === shown) return;
-    if (!p.initial) navigated(p.from);
+    if (target === shown) return;
+    navigated(p.from);
+    view();
+  };
+
+  const view = (): void => {
     shown = target;
     lastUrl = win.location.href;
     ctx.emit('page_view', {});
-  };
-
-  const begin = (initial: boolean): void => {
-    const title = doc.title;
-    pending = { initial, from: lastUrl, title, seen: title, ticks: 0, stable: 0 };
-    timer = setInterval(tick, TICK);
   };
 
   const tick = (): void => {
@@ -124,7 +120,11 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
       if (key === target) return; // query-only, anchor, hash-router normalisation
       locate();
       if (pending) pending.stable = 0;
-      else begin(false);
+      else {
+        const title = doc.title;
+        pending = { from: lastUrl, title, seen: title, ticks: 0, stable: 0 };
+        timer = setInterval(tick, TICK);
+      }
     } catch {
       /* never break the host page */
     }
@@ -167,16 +167,14 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     if (!(e as PageTransitionEvent).persisted) return;
     interact();
     locate();
-    shown = target;
-    lastUrl = win.location.href;
-    ctx.emit('page_view', {});
+    view();
   };
   win.addEventListener('pageshow', restore);
 
   const d = doc as Document & { prerendering?: boolean };
   const start = () => {
     locate();
-    begin(true);
+    view();
   };
   if (d.prerendering) doc.addEventListener('prerenderingchange', start, { once: true });
   else start();

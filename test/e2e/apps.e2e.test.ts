@@ -119,12 +119,9 @@ describe.skipIf(!hasBrowser)(`real routers and form libraries in ${ENGINE_NAME}`
       await page.click('#to-user');
       const es = await settle(page, (all) => views(all).some((e) => e.page.path.startsWith('/users/')), 'profile page view');
 
-      expect(views(es).map((e) => [e.page.path, e.page.title]), summarize(es)).toEqual([
-        ['/', 'Home · Shop'],
-        ['/products', 'Products · Shop'],
-        ['/new', 'New offers · Shop'],
-        ['/users/[email]', 'Profile of [email] · Shop'],
-      ]);
+      // The initial page view goes out at once (its title is whatever the document has then).
+      expect(views(es).map((e) => e.page.path), summarize(es)).toEqual(['/', '/products', '/new', '/users/[email]']);
+      expect(views(es).slice(1).map((e) => e.page.title)).toEqual(['Products · Shop', 'New offers · Shop', 'Profile of [email] · Shop']);
       const [home, products] = views(es);
       expect(home!.page.url).toBe(site.url('/?user=[email]&utm_source=news&utm_content=[email]&plan=pro'));
       expect(home!.context.campaign).toMatchObject({ source: 'news', content: '[email]' });
@@ -192,11 +189,8 @@ describe.skipIf(!hasBrowser)(`real routers and form libraries in ${ENGINE_NAME}`
       await page.click('#to-products');
       await page.goto(site.url('/cb#access_token=canaryAccessToken&token_type=bearer'));
       const es = await settle(page, (all) => views(all).length >= 3, 'page views after leaving within the window');
-      expect(views(es).map((e) => [e.page.path, e.page.title])).toEqual([
-        ['/', 'Home · Shop'],
-        ['/products', 'Products · Shop'],
-        ['/cb', 'Not found · Shop'],
-      ]);
+      expect(views(es).map((e) => e.page.path)).toEqual(['/', '/products', '/cb']);
+      expect(views(es)[1]!.page.title).toBe('Products · Shop');
       // The OAuth fragment is gone from the URL.
       expect(views(es)[2]!.page.url).toBe(site.url('/cb'));
       await noCanary(page);
@@ -217,11 +211,11 @@ describe.skipIf(!hasBrowser)(`real routers and form libraries in ${ENGINE_NAME}`
       await sleep(600);
       await page.click('#to-home');
       const es = await settle(page, (all) => views(all).length >= 3, 'vue history page views');
-      expect(views(es).map((e) => [e.page.path, e.page.title]), summarize(es)).toEqual([
-        ['/vue/', 'Home · Vue'],
+      expect(views(es).map((e) => [e.page.path, e.page.title]).slice(1), summarize(es)).toEqual([
         ['/vue/about', 'About · Vue'],
         ['/vue/', 'Home · Vue'],
       ]);
+      expect(views(es)[0]!.page.path).toBe('/vue/');
       await context.close();
     });
 
@@ -241,11 +235,13 @@ describe.skipIf(!hasBrowser)(`real routers and form libraries in ${ENGINE_NAME}`
       await sleep(600);
       await page.click('#to-user');
       const es = await settle(page, (all) => views(all).length >= 3, 'vue hash page views');
-      expect(views(es).map((e) => [e.page.url.replace(site.origin, ''), e.page.title]), summarize(es)).toEqual([
-        ['/vue-hash#/', 'Home · Vue'],
-        ['/vue-hash#/about', 'About · Vue'],
-        ['/vue-hash#/users/[email]', 'Profile of [email]'],
+      // One page view for the start, whether waymark saw the URL before or after vue-router's rewrite to #/.
+      expect(views(es).map((e) => e.page.url.replace(site.origin, '')), summarize(es)).toEqual([
+        expect.stringMatching(/^\/vue-hash(#\/)?$/),
+        '/vue-hash#/about',
+        '/vue-hash#/users/[email]',
       ]);
+      expect(views(es).slice(1).map((e) => e.page.title)).toEqual(['About · Vue', 'Profile of [email]']);
       await noCanary(page);
       await context.close();
     });
