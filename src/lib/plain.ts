@@ -42,8 +42,8 @@ export function toPlain(value: unknown, report: Report, path = '', ancestors: ob
 function plainObject(value: object, report: Report, path: string, ancestors: object[]): unknown {
   if (ancestors.includes(value)) return report('cycle', path);
   if (ancestors.length >= MAX_DEPTH) return report('depth', path);
-  if (isNode(value) || (value as Window).window === value) return report('unsupported', path);
   try {
+    if (isNode(value) || (value as Window).window === value) return report('unsupported', path);
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return toPlain(toJSON.call(value), report, path, [...ancestors, value]);
     const inner = [...ancestors, value];
