@@ -97,15 +97,24 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     ctx.emit('page_view', {});
   };
 
+  /** Send the pending page view now, if there is one. Never throws. */
+  const settle = (): void => {
+    try {
+      flush();
+    } catch {
+      /* never break the host page */
+    }
+  };
+
   const tick = (): void => {
     const p = pending;
     if (!p) return;
     const title = doc.title;
     const changed = title !== p.title && title === p.seen;
     p.seen = title;
-    if (++p.ticks * TICK >= MAX_WAIT_MS) return flush();
+    if (++p.ticks * TICK >= MAX_WAIT_MS) return settle();
     if (doc.documentElement?.getAttribute('aria-busy') === 'true') return;
-    if (changed || ++p.stable * TICK >= SETTLE_MS) flush();
+    if (changed || ++p.stable * TICK >= SETTLE_MS) settle();
   };
 
   const locate = (): void => {
@@ -113,7 +122,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     targetPath = win.location.pathname;
   };
 
-  /** The URL changed; `push` means a new navigation, which ends a pending one. */
+  /** The URL may have changed: a new route starts a pending page view, or updates the pending one. */
   const changed = (): void => {
     try {
       const key = keyOf();
@@ -135,13 +144,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
   const patched = {
     push: function (this: History, ...a: Parameters<History['pushState']>) {
       // A new navigation: the pending page view goes out while the URL is still its own.
-      if (pending) {
-        try {
-          flush();
-        } catch {
-          /* never break the host page */
-        }
-      }
+      settle();
       const r = push.apply(this, a);
       changed();
       return r;
@@ -156,16 +159,13 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
   hist.replaceState = patched.replace;
   win.addEventListener('popstate', changed);
   win.addEventListener('hashchange', changed);
-  const interact = (): void => {
-    if (pending) flush();
-  };
   const opts = { capture: true, passive: true };
-  for (const type of INTERACTIONS) win.addEventListener(type, interact, opts);
-  const offLeave = ctx.onLeave(interact);
-  const offBefore = ctx.beforeEvent?.(interact);
+  for (const type of INTERACTIONS) win.addEventListener(type, settle, opts);
+  const offLeave = ctx.onLeave(settle);
+  const offBefore = ctx.beforeEvent?.(settle);
   const restore = (e: Event) => {
     if (!(e as PageTransitionEvent).persisted) return;
-    interact();
+    settle();
     locate();
     view();
   };
@@ -186,12 +186,12 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     win.removeEventListener('popstate', changed);
     win.removeEventListener('hashchange', changed);
     win.removeEventListener('pageshow', restore);
-    for (const type of INTERACTIONS) win.removeEventListener(type, interact, opts);
+    for (const type of INTERACTIONS) win.removeEventListener(type, settle, opts);
     doc.removeEventListener('prerenderingchange', start);
     offLeave();
     offBefore?.();
     clearInterval(timer);
     pending = undefined;
   };
-  return Object.assign(stop, { flush: interact });
+  return Object.assign(stop, { flush: settle });
 }

@@ -260,6 +260,18 @@ describe('leaving and other events within the window', () => {
     expect(order).toEqual(['click after 2 views']);
   });
 
+  it('never throws into the page when a listener does', () => {
+    const t = setup({ start: '/a' });
+    t.onRoute(() => {
+      throw new Error('boom');
+    });
+    history.pushState(null, '', '/b');
+    expect(() => vi.advanceTimersByTime(SETTLE_MS)).not.toThrow();
+    history.pushState(null, '', '/c');
+    expect(() => history.pushState(null, '', '/d')).not.toThrow();
+    expect(location.pathname).toBe('/d');
+  });
+
   it('stop() removes the history patch and timers', () => {
     const t = setup({ start: '/a' });
     t.stop();
