@@ -44,7 +44,7 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
  */
 const WORDS = `P bestellbestaetigung bestellbestatigung finishorder orderbevestiging orderconfirm thankyou
 D bedankt bestaetig* bevestig* complet* conferm* confirm* dank* erhalten finish* gracias grazie merci obrigad* ontvangen recebid* received recibid* recue ricevut* success* thank thanks
-R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* leave parrain* partager partilhar refer referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
+R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* parrain* partager partilhar refer referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
 S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo* devis erstell* essai* experimente getstarted inscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen prova prueba quote regist* signup startregister subscribe talktosales teste testen trial try users/new
 A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderhistory orders ordini pedidos profil* setting* subscription*
 C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts confirm kassa kasse pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
@@ -54,11 +54,11 @@ K alternatie* alternativ* compar* confront* vergelijk* vergleich* versus vs
 M piani plan planes planos precio* preco* preis* prezz* pric* prijs prijzen prix tarieven tarif*
 v dp item p prodotti prodotto product productdetails productinfo producto productpage produit produkt produkte produto
 i brand categoria categorie category collection kategorie marca marke marque merk productcategory
-I aanbieding* angebote bestsales boutique busca* catalog* cerca deals loja negozio newarrivals oferta* offerte pesquisa pricesdrop promotion* recherche ricerca sale search* shop store such* tienda winkel zoek*
-F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon* wishlist
-w actualite* aktuelles artic* artigo* blog* conseils dicas episode* guia* guide* learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial*
+I angebote bestsales boutique busca* catalog* cerca deals loja negozio newarrivals pesquisa pricesdrop recherche ricerca sale search* shop store such* tienda winkel zoek*
+F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon*
+w actualite* aktuelles artic* artigo* blog* conseils episode* guia* guide* learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial*
 W event* recursos resource* ressource* risorse webinar*
-_ aanvragen adicionar advanced aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin book demande demander edit esqueci finalizar forgot free freund* friend* fuer ganhe gehen gratis gratu* hinzufuegen histor* ihre iniciar jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer paypal pela place pour procedi proceed program* realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico this toevoegen user vergessen vielen view voor votre vriend* with your
+_ aanvragen adicionar advanced aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin book demande demander edit esqueci finalizar forgot free freund* friend* fuer gehen gratis gratu* hinzufuegen histor* ihre iniciar jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer paypal pela place pour procedi proceed program* realizar recover* recuper* registry request reset result richiedi sales shipping show solicit* start storico this toevoegen user vergessen vielen view voor votre vriend* with your
 I? q s
 C? addtocart
 S? createaccount
@@ -136,26 +136,35 @@ function scan(segs: string[][], best: number): number {
   return best;
 }
 
-let lastUrl: string | undefined;
-let lastPath: string | undefined;
-let lastConcept = '';
+/** `f` with its last 100 answers remembered: the events of a visit share a few pages and referrers. */
+function memo(f: (s: string) => string): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    let v = seen.get(s);
+    if (v === undefined) {
+      if (seen.size > 99) seen.clear();
+      seen.set(s, (v = f(s)));
+    }
+    return v;
+  };
+}
 
-/** The page's concept letter ('' for none): from its path, its route-like query values and its query names. Memoised per page. */
-function concept(e: WaymarkEvent): string {
-  const url = e.page?.url ?? '';
-  const path = e.page?.path ?? '';
-  if (url === lastUrl && path === lastPath) return lastConcept;
-  let best = scan(path.split(/[/#!]/).map(split).filter((s) => s.length), RANK.length);
-  queryOf(url).forEach((value, key) => {
-    const name = split(key).join('');
-    const c = dict.get('?' + name);
-    if (c) best = Math.min(best, RANK.indexOf(c.toUpperCase()));
+/** The concept letter ('' for none) of a page, given as `path\nurl`: from its path, route-like query values and query names. */
+const pageConcept = memo((page) => {
+  const [path, url] = page.split('\n');
+  let best = scan(path!.split(/[/#!]/).map(split).filter((s) => s.length), RANK.length);
+  queryOf(url!).forEach((value, name) => {
+    name = split(name).join('');
+    const q = dict.get('?' + name);
+    if (q) best = Math.min(best, RANK.indexOf(q.toUpperCase()));
     if (dict.get('=' + name)) best = scan([[name], ...value.split(/[/|.]/).map(split)], best);
   });
-  lastUrl = url;
-  lastPath = path;
-  return (lastConcept = RANK[best] ?? '');
-}
+  return RANK[best] ?? '';
+});
+let last: [WaymarkEvent?, string?] = [];
+/** The concept of the event's page; every page rule asks, so the last event's answer is kept. */
+const concept = (e: WaymarkEvent): string => (last[0] === e ? last[1]! : (last = [e, pageConcept(`${e.page?.path}\n${e.page?.url}`)])[1]!);
+const referrerChannel = memo((referrer) => hostChannel(hostOf(referrer)));
 
 /**
  * The concept of a click: the longest known phrase that starts its text or
@@ -180,7 +189,7 @@ const firstVisit = (e: WaymarkEvent): boolean => e.context?.firstTouch?.at === e
 
 // Share links of the big networks, and `mailto:` links with a prepared body.
 const SHARE_HREF =
-  /^(?:https?:\/\/)?(?:[\w-]+\.)*(?:(?:twitter|x)\.com\/(?:intent|share)|facebook\.com\/shar|linkedin\.com\/(?:sharing|shareArticle)|pinterest\.[a-z.]+\/pin\/create|reddit\.com\/submit|wa\.me\/|api\.whatsapp\.com\/send|t\.me\/share|bsky\.app\/intent)|^whatsapp:\/\/send|^mailto:[^?]*\?(?:.*&)?body=/i;
+  /^(?:https?:\/\/)?(?:[\w-]+\.)*(?:(?:twitter|x)\.com\/(?:intent|share)|facebook\.com\/shar|linkedin\.com\/(?:sharing|shareArticle)|pinterest\.[a-z.]+\/pin\/create|reddit\.com\/submit|wa\.me\/|api\.whatsapp\.com\/send|t\.me\/share)|^mailto:[^?]*\?(?:.*&)?body=/i;
 const CHECKOUT_FORM = /checkout|payment|place.?order|purchase|kasse|bestell|commande|pago|pedido|ordine/;
 
 type Default = StageRule & { stage: keyof typeof STAGE_ALIASES };
@@ -221,7 +230,7 @@ const DEFAULTS: readonly Default[] = [
     stage: 'awareness',
     name: 'default:referrer-landing',
     type: 'page_view',
-    match: (e) => /^(?:ai|organic_search|social)$/.test(hostChannel(hostOf(e.page?.referrer ?? ''))),
+    match: (e) => /^(?:ai|organic_search|social)$/.test(referrerChannel(e.page?.referrer ?? '')),
   },
 ];
 

@@ -22,7 +22,7 @@ const SOCIAL = /^(?:social|social[-_ ]?(?:network|media)|sm)$/;
 
 // AI assistants before search engines: gemini.google.com is not a Google search.
 const AI_HOST =
-  /(?:^|\.)(?:(?:chatgpt|openai|perplexity|claude|phind|poe|mistral|deepseek|grok)\.[a-z]+|(?:gemini|bard)\.google\.com|copilot\.microsoft\.com|you\.com|meta\.ai)$/;
+  /(?:^|\.)(?:(?:chatgpt|openai|perplexity|claude|mistral|deepseek|grok)\.[a-z]+|(?:gemini|bard)\.google\.com|copilot\.microsoft\.com|you\.com|meta\.ai)$/;
 const SEARCH_HOST =
   /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|startpage|qwant|naver|daum|seznam|aol|sogou|so)\.[a-z]{2,3}(?:\.[a-z]{2})?$|^(?:search\.brave\.com|ya\.ru|com\.google\.android\.googlequicksearchbox)$/;
 const SOCIAL_HOST =
