@@ -170,8 +170,10 @@ describe.skipIf(!hasBrowser)(`delivery in ${ENGINE_NAME}`, () => {
     await sdkReady(page);
     await trackMany(page, 'noidb', 20);
     await expectAllOnce(collector, 'noidb', 20, 20000);
-    const stats = await page.evaluate(() => (window as unknown as WaymarkWindow).waymark.stats());
-    expect(stats.storage).toBe('memory');
+    // Delivery does not wait for IndexedDB; the switch to memory follows once it has failed twice.
+    const storage = () => page.evaluate(() => (window as unknown as WaymarkWindow).waymark.stats().storage);
+    await until(async () => (await storage()) === 'memory', 10000, 'stats().storage never became memory').catch(() => {});
+    expect(await storage()).toBe('memory');
     expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
   });
 });

@@ -218,7 +218,7 @@ class WebKitContext implements BrowserContext {
     this.spare = null;
     if (!handle) {
       handle = await this.s.do('', async (d) => {
-        await d.switchTo().newWindow('tab');
+        await d.switchTo().newWindow('window');
         return (await d.getWindowHandle()) as string;
       });
       this.s.switched(handle);
@@ -236,7 +236,7 @@ class WebKitContext implements BrowserContext {
       const handles: string[] = await d.getAllWindowHandles();
       if (handles.length === 1) {
         // Keep the session alive: open a blank window first.
-        await d.switchTo().newWindow('tab');
+        await d.switchTo().newWindow('window');
         this.spare = await d.getWindowHandle();
         await d.switchTo().window(page.handle);
       }
