@@ -33,9 +33,12 @@ export function takeSpill(kv: KV): Rec[] {
   return Array.isArray(spill) ? (spill as Rec[]) : [];
 }
 
-/** Keep records in localStorage for the next page load (synchronous: the page is going away). */
+/** Keep records in localStorage for the next page load (synchronous: the page is going away), beside other tabs' spills. */
 export function spill(kv: KV, recs: Rec[]): void {
-  if (recs.length) kv.set('spill', recs);
+  if (!recs.length) return;
+  const mine = new Set(recs.map((r) => r.key));
+  const earlier = kv.get<Rec[]>('spill');
+  kv.set('spill', (Array.isArray(earlier) ? earlier.filter((r) => !mine.has(r?.key)) : []).concat(recs));
 }
 
 /** A closed tab's spill must not bring back what has been delivered since. */
@@ -50,32 +53,33 @@ export function unspill(kv: KV, delivered: Set<string>): void {
 
 /**
  * Hand as many of `items` as fit in `budget` bytes to `beacon`, in chunks of at
- * most `size` events and `maxBytes` each, oldest first; stops at the first chunk
- * that does not fit or is refused. Returns the items handed over.
+ * most `size` events and `maxBytes` each, oldest first. Stops at the first chunk
+ * that does not fit, is refused, or cannot be encoded (`encode` returns
+ * undefined). Returns the items handed over and the bytes used.
  */
 export function handOver<T extends Sized>(
   items: T[],
   limits: { budget: number; maxBytes: number; size: number },
-  encode: (chunk: T[]) => string,
+  encode: (chunk: T[]) => string | undefined,
   measure: (body: string) => number,
   beacon: (body: string) => boolean,
-): T[] {
+): { handed: T[]; used: number } {
   const handed: T[] = [];
-  let left = limits.budget;
+  let used = 0;
   let rest = items;
-  while (rest.length && left > 0) {
+  while (rest.length && used < limits.budget) {
+    const left = limits.budget - used;
     // Sizes measured one by one overestimate a shared (v2) body: pack by estimate, check the real size.
     let chunk = nextBatch(rest, limits.size, Math.min(limits.maxBytes, left));
     let body = encode(chunk);
-    while (measure(body) > left && chunk.length > 1) {
+    while ((body === undefined || measure(body) > left) && chunk.length > 1) {
       chunk = chunk.slice(0, Math.ceil(chunk.length / 2));
       body = encode(chunk);
     }
-    const bytes = measure(body);
-    if (bytes > left || !beacon(body)) break;
-    left -= bytes;
+    if (body === undefined || measure(body) > left || !beacon(body)) break;
+    used += measure(body);
     handed.push(...chunk);
     rest = rest.slice(chunk.length);
   }
-  return handed;
+  return { handed, used };
 }

@@ -10,6 +10,8 @@ import { KEEPALIVE_BUDGET, type Transport } from './transport';
 
 /** The largest event kept, in bytes on the wire; a larger one is dropped as `too_large` when queued. */
 export const MAX_EVENT_BYTES = 32000;
+/** Keys of settled events remembered so a stale store listing never brings them back. */
+const TOMBSTONES_MAX = 20000;
 /** How long a send may wait for the store's list of queued events before it goes on with this tab's own. */
 export const STORE_LIST_MS = 1000;
 
@@ -73,8 +75,6 @@ interface Entry {
   bytes: number;
   /** Whether this tab queued it (others' events are only borrowed from the store while sending). */
   own: boolean;
-  /** Network failures of this event sent alone while the collector answered other requests. */
-  strikes: number;
 }
 
 const now2 = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
@@ -87,7 +87,11 @@ export function createQueue(d: QueueDeps): Queue {
   const maxBody = Math.min(d.batch.maxBytes, KEEPALIVE_BUDGET);
   const entries = new Map<string, Entry>(); // this tab's events until done or dropped
   const othersSending = new Set<string>();
-  const deliveredNotDeleted = new Set<string>(); // delivered, IndexedDB delete not yet confirmed
+  // Settled this page (delivered, dropped or handed over): a store listing taken before their delete
+  // may still hold them, so they are never taken from one again (the newest TOMBSTONES_MAX kept).
+  const tombstones = new Set<string>();
+  const undeleted = new Set<string>(); // settled, store delete not yet confirmed: the next page must skip them
+  const strikes = new Map<string, number>(); // see retry.ts LARGE_EVENT_STRIKES
   const counts = { delivered: 0, retried: 0, dropped: {} as Record<string, number> };
   let mode: 'on' | 'held' | 'off' = 'on';
   let stopped = false;
@@ -107,23 +111,29 @@ export function createQueue(d: QueueDeps): Queue {
   /** Store writes and deletes run one after another (a delete never overtakes its put). */
   const storeOp = (op: () => Promise<void>) => (io = io.then(op).catch((err) => d.debug('storage failed', err)));
 
+  /** An event's life ends: counted, deleted from the store, and kept from coming back until it is. */
   function settle(list: Entry[], state: 'done' | 'dropped', reason?: DropReason) {
     if (!list.length) return;
+    const keys = list.map((e) => e.rec.key);
     for (const entry of list) {
       entry.state = state;
       entries.delete(entry.rec.key);
     }
+    for (const k of keys) tombstones.add(k), undeleted.add(k);
+    for (const k of tombstones) {
+      if (tombstones.size <= TOMBSTONES_MAX) break;
+      tombstones.delete(k);
+    }
+    storeOp(() => d.store.del(keys).then(() => keys.forEach((k) => undeleted.delete(k))));
+    unspill(d.kv, new Set(keys));
+    // Another tab's events settled here (e.g. too old): their owner must not send them at exit.
+    if (list.some((e) => !e.own)) d.broadcast?.({ q: 'done', k: keys });
     if (state === 'done') counts.delivered += list.length;
     else {
       counts.dropped[reason!] = (counts.dropped[reason!] ?? 0) + list.length;
       d.debug(`dropped ${list.length} event(s): ${reason}`, list.map((e) => e.rec.key));
     }
   }
-  const forget = (list: Entry[]) => {
-    const keys = list.map((e) => e.rec.key);
-    keys.forEach((k) => deliveredNotDeleted.add(k));
-    storeOp(() => d.store.del(keys).then(() => keys.forEach((k) => deliveredNotDeleted.delete(k))));
-  };
 
   const writing = new Set<Entry>(); // entries whose IndexedDB write is under way
   function persist() {
@@ -163,7 +173,7 @@ export function createQueue(d: QueueDeps): Queue {
       return 'unencodable';
     }
     if (bytes > MAX_EVENT_BYTES) return 'too_large';
-    return { rec: { key: event.id, event, createdAt, attempts: 0 }, state: 'queued', durable: false, bytes, own: true, strikes: 0 };
+    return { rec: { key: event.id, event, createdAt, attempts: 0 }, state: 'queued', durable: false, bytes, own: true };
   }
 
   function add(events: WaymarkEvent[]) {
@@ -172,7 +182,7 @@ export function createQueue(d: QueueDeps): Queue {
     for (const event of events) {
       const entry = admit(event, createdAt);
       const refused = mode === 'off' || stopped ? 'opted_out' : typeof entry === 'string' ? entry : undefined;
-      if (refused) settle([{ rec: { key: event.id, event, createdAt, attempts: 0 }, state: 'queued', durable: false, bytes: 0, own: true, strikes: 0 }], 'dropped', refused);
+      if (refused) settle([{ rec: { key: event.id, event, createdAt, attempts: 0 }, state: 'queued', durable: false, bytes: 0, own: true }], 'dropped', refused);
       else entries.set(event.id, entry as Entry);
     }
     trim();
@@ -191,7 +201,6 @@ export function createQueue(d: QueueDeps): Queue {
     }
     if (!over.length) return;
     settle(over, 'dropped', 'queue_full');
-    if (mode === 'on') storeOp(() => d.store.del(over.map((e) => e.rec.key)));
   }
 
   /** The store's list of queued events, or undefined when the store is slow or broken. */
@@ -211,7 +220,7 @@ export function createQueue(d: QueueDeps): Queue {
     const wasDurable = new Set([...entries.values()].filter((e) => e.durable));
     const listing = await listStore();
     const handed = ledgerKeys(d.kv);
-    const free = (key: string) => !othersSending.has(key) && !handed.has(key) && !deliveredNotDeleted.has(key);
+    const free = (key: string) => !othersSending.has(key) && !handed.has(key) && !tombstones.has(key);
     const own = [...entries.values()].filter((e) => e.state === 'queued' && free(e.rec.key));
     if (!listing) return own; // the store is slow or broken: this tab's events go out all the same
     const listed = new Set(listing.map((r) => r.key));
@@ -228,12 +237,9 @@ export function createQueue(d: QueueDeps): Queue {
     // A creation time from the future (clock set back) is not trusted: it would never expire.
     const r = { ...rec, createdAt: Math.min(rec.createdAt, d.now()) };
     const entry = admit(r.event, r.createdAt);
-    if (typeof entry === 'string') {
-      storeOp(() => d.store.del([rec.key]));
-      counts.dropped[entry] = (counts.dropped[entry] ?? 0) + 1;
-      return undefined;
-    }
-    return { ...entry, rec: r, durable: true, own: false };
+    if (typeof entry !== 'string') return { ...entry, rec: r, durable: true, own: false };
+    settle([{ rec: r, state: 'queued', durable: true, bytes: 0, own: false }], 'dropped', entry);
+    return undefined;
   }
 
   /** Drop what is too old or over the bound; returns the rest. */
@@ -245,7 +251,6 @@ export function createQueue(d: QueueDeps): Queue {
     for (const [gone, reason] of [[old, 'too_old'], [full, 'queue_full']] as const) {
       if (!gone.length) continue;
       settle(gone, 'dropped', reason);
-      storeOp(() => d.store.del(gone.map((e) => e.rec.key)));
     }
     return old.length || full.length ? list.filter((e) => e.state === 'queued') : list;
   }
@@ -263,9 +268,7 @@ export function createQueue(d: QueueDeps): Queue {
       body = encode(batch);
     } catch {
       // A plugin or format that throws on one event must not hold up the others.
-      const bad = batch.filter((e) => !encodes(e));
-      settle(bad, 'dropped', 'unencodable');
-      storeOp(() => d.store.del(bad.map((e) => e.rec.key)));
+      settle(batch.filter((e) => !encodes(e)), 'dropped', 'unencodable');
       return true;
     }
     const bytes = utf8Bytes(body);
@@ -278,10 +281,11 @@ export function createQueue(d: QueueDeps): Queue {
     d.broadcast?.({ q: 'done', k: keys });
     if (exitedDuring(batch)) return false;
     batch.forEach((e) => (e.state = 'queued'));
-    const lone = batch.length === 1 ? batch[0]! : undefined;
-    if (lone && res.status === 0 && lastSuccessAt >= 0) lone.strikes++;
+    const lone = batch.length === 1 ? keys[0]! : undefined;
+    // A lone event dying with a network error while the collector accepts other requests: a strike.
+    if (lone && res.status === 0 && lastSuccessAt >= 0) strikes.set(lone, (strikes.get(lone) ?? 0) + 1);
     const verdict = judge(
-      { ...res, count: batch.length, bytes, failures: failures + 1, strikes: lone?.strikes },
+      { ...res, count: batch.length, bytes, failures: failures + 1, strikes: lone ? strikes.get(lone) : undefined },
       d.retry,
       d.random(),
     );
@@ -294,7 +298,6 @@ export function createQueue(d: QueueDeps): Queue {
     }
     if (verdict.action === 'drop') {
       settle(batch, 'dropped', verdict.reason);
-      storeOp(() => d.store.del(keys));
       if (verdict.reason === 'rejected') d.debug(`collector rejected a batch with ${res.status}`);
       return true;
     }
@@ -314,8 +317,6 @@ export function createQueue(d: QueueDeps): Queue {
 
   function delivered(batch: Entry[]): boolean {
     settle(batch, 'done');
-    forget(batch);
-    unspill(d.kv, new Set(batch.map((e) => e.rec.key)));
     failures = 0;
     lastSuccessAt = mono();
     if (d.kv.get('down')) d.kv.remove('down');
@@ -340,10 +341,11 @@ export function createQueue(d: QueueDeps): Queue {
     return false;
   }
 
-  async function drain(): Promise<void> {
-    // A drain under way when the page is left must not start new requests after exit() handed
+  /** Send until the queue is empty or a send fails; `askedAt` is `exits` when the flush was asked for. */
+  async function drain(askedAt: number): Promise<void> {
+    // A drain asked for before the page was left must not start new requests after exit() handed
     // the queue to the browser: the next page would send those events again.
-    const leftAt = (drainExits = exits);
+    const leftAt = (drainExits = askedAt);
     for (;;) {
       if (!active() || exits !== leftAt) return;
       const queued = expire(await candidates());
@@ -352,15 +354,15 @@ export function createQueue(d: QueueDeps): Queue {
     }
   }
 
-  function flush(force: boolean): Promise<void> {
-    if (!active()) return Promise.resolve();
+  function flush(force: boolean, askedAt = exits): Promise<void> {
+    if (!active() || askedAt !== exits) return Promise.resolve();
     if (force) awayUntil = 0;
     else if (mono() < awayUntil) {
       // A send started now could duplicate what exit() handed over; if the page lives on, try again shortly.
       schedule(awayUntil - mono());
       return Promise.resolve();
     }
-    if (flushing) return bounded(force ? flushing.then(() => flush(true)) : flushing, 2 * timeoutMs);
+    if (flushing) return bounded(force ? flushing.then(() => flush(true, askedAt)) : flushing, 2 * timeoutMs);
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     if (nav && nav.onLine === false) return Promise.resolve(); // the `online` event resumes
     if (!force && mono() < backoffUntil) {
@@ -368,7 +370,7 @@ export function createQueue(d: QueueDeps): Queue {
       return Promise.resolve();
     }
     if (timer) clearTimeout(timer), (timer = undefined);
-    const run = withSendLock(d.kv, d.tab, d.now, drain, timeoutMs)
+    const run = withSendLock(d.kv, d.tab, d.now, () => drain(askedAt), timeoutMs)
       .then((ran) => void (ran || schedule(d.batch.intervalMs)))
       .catch((err) => d.debug('flush failed', err))
       .finally(() => {
@@ -392,20 +394,35 @@ export function createQueue(d: QueueDeps): Queue {
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     const failing = (failures > 0 || !!d.kv.get('down') || nav?.onLine === false) && d.store.mode() !== 'memory';
     const todo = own.filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key));
-    const inFlightBytes = handed.reduce((sum, e) => sum + e.bytes, 0);
-    const beaconed = failing
-      ? []
-      : handOver(todo, { budget: KEEPALIVE_BUDGET - inFlightBytes, maxBytes: maxBody, size: Math.max(d.batch.size, 100) }, encode, utf8Bytes, (body) =>
-          d.transport.beacon(d.endpoint, body, d.headers),
-        );
-    settle(beaconed, 'done');
-    const gone = handed.concat(beaconed);
-    recordHanded(d.kv, gone.map((e) => e.rec.key).concat([...deliveredNotDeleted]), d.now(), d.retry.maxAgeMs);
-    forget(gone);
+    if (!failing) beaconAll(todo, KEEPALIVE_BUDGET - handed.reduce((sum, e) => sum + e.bytes, 0));
+    recordHanded(d.kv, [...undeleted], d.now(), d.retry.maxAgeMs);
     // What is left stays stored for the next page load. An IndexedDB write started now may not
     // finish before the page is gone, so what is not yet durable is also spilled to localStorage.
     persist();
     if (d.store.mode() === 'indexeddb') spill(d.kv, [...entries.values()].filter((e) => !e.durable).map((e) => e.rec));
+  }
+
+  /** Beacon what fits in `budget`; an event the wire format cannot encode is dropped, not a reason to stop. */
+  function beaconAll(todo: Entry[], budget: number) {
+    const tryEncode = (chunk: Entry[]) => {
+      try {
+        return encode(chunk);
+      } catch {
+        return undefined;
+      }
+    };
+    let rest = todo;
+    while (rest.length && budget > 0) {
+      const limits = { budget, maxBytes: maxBody, size: Math.max(d.batch.size, 100) };
+      const { handed, used } = handOver(rest, limits, tryEncode, utf8Bytes, (body) => d.transport.beacon(d.endpoint, body, d.headers));
+      settle(handed, 'done');
+      budget -= used;
+      rest = rest.slice(handed.length);
+      // Stopped by the budget or a refused beacon: the rest waits for the next page load.
+      if (!rest.length || encodes(rest[0]!)) return;
+      settle([rest[0]!], 'dropped', 'unencodable');
+      rest = rest.slice(1);
+    }
   }
 
   async function start() {
@@ -456,9 +473,10 @@ export function createQueue(d: QueueDeps): Queue {
       else
         for (const k of msg.k) {
           othersSending.delete(k);
-          // Delivered by another tab (or about to be retried by it from the store): not ours to send any more.
+          // Settled by another tab (or about to be retried by it from the store), which read it from
+          // the store: not ours to send any more.
           const entry = entries.get(k);
-          if (entry?.durable) entries.delete(k);
+          if (entry && (entry.durable || writing.has(entry))) entries.delete(k);
         }
     },
     stats: () => ({
