@@ -42,7 +42,7 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
  * names; `=` lists the parameters whose values are routes
  * (`?route=checkout/cart`, `?controller=order`).
  */
-const WORDS = `P bestellbestaetigung bestellbestatigung finishorder orderbevestiging orderconfirm thankyou
+const WORDS = `P bestellbestaetigung bestellbestatigung finishorder orderconfirm thankyou
 D bedankt bestaetig* bevestig* complet* conferm* confirm* dank* erhalten finish* gracias grazie merci obrigad* ontvangen recebid* received recibid* recue ricevut* success* thank thanks
 R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* parrain* partager partilhar refer referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
 S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo* devis erstell* essai* experimente getstarted inscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen prova prueba quote regist* signup startregister subscribe talktosales teste testen trial try users/new
@@ -161,9 +161,15 @@ const pageConcept = memo((page) => {
   });
   return RANK[best] ?? '';
 });
-let last: [WaymarkEvent?, string?] = [];
-/** The concept of the event's page; every page rule asks, so the last event's answer is kept. */
-const concept = (e: WaymarkEvent): string => (last[0] === e ? last[1]! : (last = [e, pageConcept(`${e.page?.path}\n${e.page?.url}`)])[1]!);
+/** `f` remembering its answer for the last event: several default rules ask about each event. */
+function perEvent(f: (e: WaymarkEvent) => string): (e: WaymarkEvent) => string {
+  let last: WaymarkEvent | undefined;
+  let v = '';
+  return (e) => (e === last ? v : (v = f((last = e))));
+}
+
+/** The concept of the event's page. */
+const concept = perEvent((e) => pageConcept(`${e.page?.path}\n${e.page?.url}`));
 const referrerChannel = memo((referrer) => hostChannel(hostOf(referrer)));
 
 /**
@@ -173,7 +179,7 @@ const referrerChannel = memo((referrer) => hostChannel(hostOf(referrer)));
  * word only as the whole text: "Cart organizer, 3 pack" and "Thank you cards"
  * are product cards.
  */
-function clickConcept(e: WaymarkEvent): string {
+const clickConcept = perEvent((e) => {
   for (const line of `${e.name ?? ''}\n${e.target?.text ?? ''}`.split('\n')) {
     const parts = split(line).slice(0, 5);
     for (let n = parts.length; n; n--) {
@@ -182,7 +188,7 @@ function clickConcept(e: WaymarkEvent): string {
     }
   }
   return '';
-}
+});
 
 /** In the visitor's first session (or when the touches are unknown): content is where their journey starts. */
 const firstVisit = (e: WaymarkEvent): boolean => e.context?.firstTouch?.at === e.context?.lastTouch?.at;
