@@ -309,15 +309,15 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     const pending = state.deciding;
     if (!pending) return;
     const prevented = pending.event.defaultPrevented;
-    if (prevented && !final) {
-      // Give async validation and the re-render time (fields marked invalid before the
-      // submit may be cleared by it), unless the page or route is being left.
+    const rejected = prevented && isInvalid(form, ctx.win);
+    if (prevented && !rejected && !final) {
+      // Valid so far: give async validation and the re-render time (react-hook-form,
+      // Formik), unless the page or route is being left first.
       pending.timer = setTimeout(() => guard(() => decide(form, state, true)), REJECT_CHECK_MS);
       return;
     }
     clearTimeout(pending.timer);
     state.deciding = undefined;
-    const rejected = prevented && isInvalid(form, ctx.win);
     if (!rejected) state.submitted = true;
     emit(rejected ? 'form_reject' : 'form_submit', form, state);
   };
