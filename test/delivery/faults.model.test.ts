@@ -698,6 +698,34 @@ describe('delivery core: cases found by the model', () => {
     expect(new Set(w.sent.flatMap((s) => s.ids))).toEqual(new Set([...fromA, ...fromB].map((e) => e.id)));
   });
 
+  it('without Web Locks, the clock set back while a tab holds the lease does not let a second tab send at the same time', async () => {
+    delete (navigator as { locks?: unknown }).locks; // an insecure context: the localStorage lease stands in
+    let offset = 0;
+    let sending = 0;
+    let overlap = 0;
+    const w = world(
+      () =>
+        new Promise((r) => {
+          if (++sending > 1) overlap++;
+          setTimeout(() => (sending--, r({ status: 503 })), 1500);
+        }),
+    );
+    const now = () => Date.now() + offset;
+    const a = w.open({ now, batch: { size: 1, intervalMs: 60000, maxBytes: 60000 } });
+    const b = w.open({ now, batch: { size: 1, intervalMs: 60000, maxBytes: 60000 } });
+    a.add([ev()]);
+    b.add([ev()]);
+    await vi.advanceTimersByTimeAsync(0);
+    void a.flush(); // a holds the lease for its slow send
+    await vi.advanceTimersByTimeAsync(100);
+    offset = -3600e3; // the clock goes back an hour
+    void b.flush();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(overlap, 'two tabs were sending at once').toBe(0);
+    a.stop();
+    b.stop();
+  });
+
   it('an event dropped by another tab is not brought back from a closed page\'s spill', async () => {
     const ls = sharedStorage();
     const durable = { ...createMemoryStore(), mode: () => 'indexeddb' as const };
