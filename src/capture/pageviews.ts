@@ -1,16 +1,5 @@
+import { isHashRoute, routeKey } from '../lib/url';
 import type { CaptureContext } from './context';
-
-/** A hash router's route (`#/…`, `#!/…`), as opposed to an in-page anchor (`#section`). */
-const isRoute = (hash: string): boolean => hash.startsWith('#/') || hash.startsWith('#!/');
-
-/**
- * The route a page view stands for: the path, plus the hash for hash routers
- * (`#/…`, `#!/…`). Query strings and in-page anchors (`#section`) are not routes.
- */
-export function routeKey(loc: Location | URL): string {
-  const h = loc.hash;
-  return loc.pathname + (isRoute(h) ? h.split('?')[0] : '');
-}
 
 /** Poll interval while a page view is pending (ms). */
 const TICK = 50;
@@ -75,7 +64,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     const loc = win.location;
     const h = loc.hash;
     // An in-page anchor on the same path stays on the route it was on (`#/x` → `#sec`).
-    if (h.length > 1 && !isRoute(h) && loc.pathname === targetPath) return target;
+    if (h.length > 1 && !isHashRoute(h) && loc.pathname === targetPath) return target;
     // `#/` and `#!/` are the hash router's home: the same route as no hash.
     return routeKey(loc).replace(/#!?\/$/, '');
   };
