@@ -27,6 +27,8 @@ export interface IntakeDeps {
   queue(events: WaymarkEvent[]): void;
   onChanges(changes: StageChange[]): void;
   onPluginDrop(): void;
+  /** Called first for every captured event (sends a settling page view before the events of its page). */
+  beforeCapture?(type: string): void;
   debug: boolean;
   log(msg: string, data?: unknown): void;
 }
@@ -55,6 +57,7 @@ export function createIntake(d: IntakeDeps): Intake {
   let referrer: string | undefined; // the previous URL after an SPA navigation
 
   function capture(type: string, data: Captured & { traits?: Record<string, unknown> }, element?: Element | null) {
+    d.beforeCapture?.(type);
     const raw = d.rawPage();
     if (referrer !== undefined) raw.referrer = referrer;
     const event: WaymarkEvent = {

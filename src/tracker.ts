@@ -96,6 +96,7 @@ function start(win: Window, c: Config, x: Internals): Tracker {
     rawPage: () => ({ url: win.location.href, title: doc.title, referrer: doc.referrer }),
     describePage: createPageDescriber(scrub),
     userId: () => identity.current().userId,
+    beforeCapture: (type) => void (type !== 'page_view' && capture.beforeEvent()),
     now, newId: uid, debug: c.debug, log,
     beginSlice: () => identity.sync(),
     endSlice: () => identity.save(),
@@ -107,7 +108,7 @@ function start(win: Window, c: Config, x: Internals): Tracker {
   const capture = createCapture(
     {
       emit: (type, data, el) => void (consent.mode() !== 'off' && !stopped && intake.capture(type, data, el)),
-      win, doc, privacy: c.privacy, friction: c.friction, scrub, now, pageViewId: intake.pageViewId,
+      win, doc, privacy: c.privacy, friction: c.friction, scrub, now, pageViewId: intake.pageViewId, debug: log,
     },
     c.autocapture, x.vitals, intake.leavingRoute,
   );

@@ -13,6 +13,8 @@ export interface CaptureSwitch {
   stop(): void;
   /** The page is being left: tell the modules (they emit what belongs to this page). */
   leaving(): void;
+  /** An event is about to be captured: a settling page view goes out first. */
+  beforeEvent(): void;
 }
 
 /** The context modules get, less what this switch provides (route and leave listeners). */
@@ -30,8 +32,10 @@ export function createCapture(
 ): CaptureSwitch {
   const routeListeners = new Set<(from: string, to: string) => void>();
   const leaveListeners = new Set<() => void>();
+  const before = new Set<() => void>();
   const ctx: CaptureContext = {
     ...base,
+    beforeEvent: (l) => (before.add(l), () => before.delete(l)),
     onRoute: (l) => (routeListeners.add(l), () => routeListeners.delete(l)),
     onLeave: (l) => (leaveListeners.add(l), () => leaveListeners.delete(l)),
   };
@@ -60,6 +64,7 @@ export function createCapture(
       callEach(stops);
       stops = [];
     },
-    leaving: () => callEach(leaveListeners),
+    leaving: () => (callEach(before), callEach(leaveListeners)),
+    beforeEvent: () => callEach(before),
   };
 }
