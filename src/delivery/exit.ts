@@ -26,6 +26,14 @@ export function recordHanded(kv: KV, keys: string[], now: number, maxAgeMs: numb
   kv.set('sent', kept.concat(keys.map((key): [string, number] => [key, now])).slice(-LEDGER_MAX));
 }
 
+/** Forget ledger entries whose events are known to be gone from the store. */
+export function unledger(kv: KV, keys: Set<string>): void {
+  const ledger = kv.get<Ledger>('sent');
+  const rest = Array.isArray(ledger) ? ledger.filter((entry) => !keys.has(entry[0])) : [];
+  if (rest.length) kv.set('sent', rest);
+  else kv.remove('sent');
+}
+
 /** Records a page left in localStorage because their IndexedDB write might not finish in time. */
 export function takeSpill(kv: KV): Rec[] {
   const spill = kv.get<unknown[]>('spill');

@@ -19,9 +19,7 @@ export function withSendLock(kv: KV, tab: string, now: () => number, fn: () => P
       () => false,
     );
   }
-  const lease = kv.get<{ tab: string; exp: number }>('lease');
-  // A lease expiring further ahead than a lease can last was written by a clock that was wrong.
-  if (lease && lease.tab !== tab && lease.exp > now() && lease.exp <= now() + LEASE_MS) return Promise.resolve(false);
+  if (heldElsewhere(kv.get<{ tab: string; exp: number }>('lease'), tab, now())) return Promise.resolve(false);
   kv.set('lease', { tab, exp: now() + LEASE_MS });
   const renew = setInterval(() => kv.set('lease', { tab, exp: now() + LEASE_MS }), LEASE_MS / 3);
   return fn().then(
@@ -31,4 +29,22 @@ export function withSendLock(kv: KV, tab: string, now: () => number, fn: () => P
     clearInterval(renew);
     if (kv.get<{ tab: string }>('lease')?.tab === tab) kv.remove('lease');
   });
+}
+
+/** The last lease seen from the future, and when (monotonic): see heldElsewhere. */
+let futureLease: { raw: string; at: number } | undefined;
+const monotonic = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
+
+/**
+ * Whether another tab holds the lease. A lease expiring further ahead than a
+ * lease can last was written before the clock was set back: it is trusted
+ * while its holder keeps renewing it (it changes), and for LEASE_MS after the
+ * last change, so a dead holder's lease still runs out.
+ */
+function heldElsewhere(lease: { tab: string; exp: number } | undefined, tab: string, now: number): boolean {
+  if (!lease || lease.tab === tab || !(lease.exp > now)) return false;
+  if (lease.exp <= now + LEASE_MS) return true;
+  const raw = JSON.stringify(lease);
+  if (futureLease?.raw !== raw) futureLease = { raw, at: monotonic() };
+  return monotonic() - futureLease.at < LEASE_MS;
 }

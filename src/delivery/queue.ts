@@ -2,7 +2,7 @@ import { utf8Bytes } from '../lib/plain';
 import type { KV } from '../storage';
 import type { Stats, WaymarkEvent } from '../types';
 import { nextBatch } from './batcher';
-import { handOver, ledgerKeys, recordHanded, spill, takeSpill, unspill } from './exit';
+import { handOver, ledgerKeys, recordHanded, spill, takeSpill, unledger, unspill } from './exit';
 import { withSendLock } from './lock';
 import { judge, type DropReason } from './retry';
 import type { EventStore, Rec } from './store';
@@ -136,6 +136,9 @@ export function createQueue(d: QueueDeps): Queue {
   }
 
   const writing = new Set<Entry>(); // entries whose IndexedDB write is under way
+  // Read when the write runs, not when it was asked for: a write must never bring back an event
+  // settled meanwhile (delivered, dropped or handed over at exit).
+  const unsettled = (list: Entry[]) => list.filter((e) => e.state === 'queued' || e.state === 'sending').map((e) => e.rec);
   function persist() {
     if (mode !== 'on') return;
     const fresh = [...entries.values()].filter((e) => e.own && !e.durable && !writing.has(e));
@@ -143,7 +146,7 @@ export function createQueue(d: QueueDeps): Queue {
     fresh.forEach((e) => writing.add(e));
     // One transaction per batch of events, not one per event.
     storeOp(() =>
-      d.store.put(fresh.map((e) => e.rec)).then(
+      d.store.put(unsettled(fresh)).then(
         () => fresh.forEach((e) => (e.durable = entries.get(e.rec.key) === e)),
       ),
     ).then(() => fresh.forEach((e) => writing.delete(e)));
@@ -276,8 +279,10 @@ export function createQueue(d: QueueDeps): Queue {
     batch.forEach((e) => (e.state = 'sending'));
     inFlight = batch;
     d.broadcast?.({ q: 'inflight', k: keys });
+    const lent = lend(batch);
     const res = await d.transport.send(d.endpoint, body, { keepalive: bytes <= KEEPALIVE_BUDGET, headers: d.headers, timeoutMs });
     inFlight = [];
+    if (lent) d.kv.remove('lent');
     d.broadcast?.({ q: 'done', k: keys });
     if (exitedDuring(batch)) return false;
     batch.forEach((e) => (e.state = 'queued'));
@@ -312,6 +317,21 @@ export function createQueue(d: QueueDeps): Queue {
       return false;
     }
   };
+  /**
+   * Other tabs' events in this request are also marked in localStorage: a tab leaving right now
+   * reads it synchronously (a BroadcastChannel message may not have reached it yet) and does not
+   * beacon them too.
+   */
+  function lend(batch: Entry[]): boolean {
+    const borrowed = batch.filter((e) => !e.own).map((e) => e.rec.key);
+    if (borrowed.length) d.kv.set('lent', { keys: borrowed, until: d.now() + timeoutMs });
+    return borrowed.length > 0;
+  }
+  const lentElsewhere = (): Set<string> => {
+    const lent = d.kv.get<{ keys?: unknown; until?: number }>('lent');
+    const fresh = lent && Array.isArray(lent.keys) && typeof lent.until === 'number' && lent.until > d.now() && lent.until <= d.now() + timeoutMs;
+    return new Set(fresh ? (lent.keys as string[]) : []);
+  };
   /** exit() handed the page to the browser while this request was out: its events count as handed over. */
   const exitedDuring = (batch: Entry[]) => batch.some((e) => e.state !== 'sending');
 
@@ -334,7 +354,7 @@ export function createQueue(d: QueueDeps): Queue {
     // Remembered across page loads: a beacon to a collector known to be down would be lost.
     d.kv.set('down', d.now());
     for (const e of batch) e.rec.attempts++;
-    storeOp(() => d.store.put(batch.map((e) => e.rec)));
+    storeOp(() => d.store.put(unsettled(batch)));
     backoffUntil = mono() + delayMs;
     d.debug(`send failed (${status || 'network'}); retrying ${batch.length} event(s) in ${Math.round(delayMs)} ms`);
     schedule(delayMs);
@@ -393,7 +413,8 @@ export function createQueue(d: QueueDeps): Queue {
     // Keep the events stored for the next page load; with memory storage a beacon is the better bet.
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     const failing = (failures > 0 || !!d.kv.get('down') || nav?.onLine === false) && d.store.mode() !== 'memory';
-    const todo = own.filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key));
+    const lent = lentElsewhere();
+    const todo = own.filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key) && !lent.has(e.rec.key));
     if (!failing) beaconAll(todo, KEEPALIVE_BUDGET - handed.reduce((sum, e) => sum + e.bytes, 0));
     recordHanded(d.kv, [...undeleted], d.now(), d.retry.maxAgeMs);
     // What is left stays stored for the next page load. An IndexedDB write started now may not
@@ -439,7 +460,8 @@ export function createQueue(d: QueueDeps): Queue {
     if (handed.size) {
       storeOp(() => d.store.del([...handed]));
       await io;
-      if (d.store.mode() === 'indexeddb') d.kv.remove('sent');
+      // Only what this page deleted: other tabs may have added to the ledger meanwhile.
+      if (d.store.mode() === 'indexeddb') unledger(d.kv, handed);
     }
     if ((await listStore())?.length) schedule(soon);
   }
