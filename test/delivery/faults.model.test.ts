@@ -155,6 +155,8 @@ async function runModel(seed: number, steps: number, storageFaults: boolean) {
   const droppedTwice: string[] = [];
   const droppedBy = new Map<string, string>();
   const countedByTwoTabs = new Set<string>();
+  const logged: Record<string, number> = {}; // drops by reason, as logged in debug mode
+  const counted: Record<string, number> = {}; // drops by reason, as stats().dropped of every tab says
   const lostWithMemoryPage = new Set<string>(); // queued in a page whose storage had fallen back to memory, when it closed
   const sentAfterDrop = new Set<string>(); // counted as dropped, then sent all the same
   const lostAtExit = new Set<string>(); // in a keepalive request when the page closed; the collector then failed
@@ -298,8 +300,10 @@ async function runModel(seed: number, steps: number, storageFaults: boolean) {
       debug: (msg, data) => {
         const m = /^dropped (\d+) event\(s\): (\w+)/.exec(msg);
         if (process.env.MODEL_DEBUG === name) log.push(`  ${name}: ${msg} @${Date.now() % 1e6}`);
-        if (!m) return;
+        // A dead page does nothing more (in this model its promise callbacks still run: ignore them).
+        if (!m || tab.dead) return;
         tr(data as string[], `${name} dropped ${m[2]}`);
+        logged[m[2]!] = (logged[m[2]!] ?? 0) + (data as string[]).length;
         for (const id of data as string[]) {
           // The same tab counting one event twice is a bug; two tabs that both expire an event
           // whose broadcast is still on its way may both count it (a known, harmless race).
@@ -324,6 +328,7 @@ async function runModel(seed: number, steps: number, storageFaults: boolean) {
     }
     // What pagehide started (and its microtasks) still happens; nothing after.
     for (let i = 0; i < 20; i++) await Promise.resolve();
+    for (const [reason, k] of Object.entries(tab.q.stats().dropped)) counted[reason] = (counted[reason] ?? 0) + k;
     tab.dead = true;
     // IndexedDB failed in this page: what it could not hand over dies with it (the documented limit of memory storage).
     if (tab.fault === 'memory') for (const id of tab.own) if (!accepted.has(id) && !dropped.has(id)) lostWithMemoryPage.add(id);
@@ -481,7 +486,7 @@ async function runModel(seed: number, steps: number, storageFaults: boolean) {
   await kill(last);
   await vi.advanceTimersByTimeAsync(5000);
   const leftInStore = (await shared.all()).map((r) => r.key);
-  return { countedByTwoTabs, lostWithMemoryPage, sentAfterDrop, trace, log, tracked, accepted, dropped, droppedTwice, lostAtExit, exitErrors, stuck, lastQueued, leftInStore, storageFaulted, counts };
+  return { logged, counted, countedByTwoTabs, lostWithMemoryPage, sentAfterDrop, trace, log, tracked, accepted, dropped, droppedTwice, lostAtExit, exitErrors, stuck, lastQueued, leftInStore, storageFaulted, counts };
 }
 
 const RUNS: Array<[seed: number, steps: number, storageFaults: boolean]> = [
@@ -532,6 +537,8 @@ describe('delivery core under injected faults (seeded model)', () => {
     if (missing.length && process.env.MODEL_DEBUG) console.log(missing.slice(0, 2).map((id) => `${id}: ${w.trace.get(id)?.join(' | ')}`).join('\n'));
     expect(missing.map((id) => `${id} (${w.tracked.get(id)!.kind})`), `lost without a count; ${why()}`).toEqual([]);
     for (const reason of new Set(w.dropped.values())) expect(DOCUMENTED).toContain(reason);
+    // What stats().dropped counts is what debug mode logged, reason by reason.
+    expect(w.counted, `stats().dropped disagrees with the debug log; ${why()}`).toEqual(w.logged);
     // Each kind of bad event meets its documented fate and holds up nothing.
     for (const [id, { kind }] of w.tracked) {
       if (kind === 'oversize') expect(w.dropped.get(id), id).toBe('too_large');
