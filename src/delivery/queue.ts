@@ -280,7 +280,12 @@ export function createQueue(d: QueueDeps): Queue {
     inFlight = batch;
     d.broadcast?.({ q: 'inflight', k: keys });
     const lent = lend(batch);
-    const res = await d.transport.send(d.endpoint, body, { keepalive: bytes <= KEEPALIVE_BUDGET, headers: d.headers, timeoutMs });
+    // Bounded here too: an injected transport (or a fetch wrapper) that never settles must not hold the lock.
+    const res = await settleWithin(
+      d.transport.send(d.endpoint, body, { keepalive: bytes <= KEEPALIVE_BUDGET, headers: d.headers, timeoutMs }),
+      timeoutMs,
+      { status: 0 },
+    );
     inFlight = [];
     if (lent) d.kv.remove('lent');
     d.broadcast?.({ q: 'done', k: keys });
@@ -515,11 +520,15 @@ export function createQueue(d: QueueDeps): Queue {
   };
 }
 
-/** `promise`, but settled after `ms` at the latest. */
-function bounded(promise: Promise<void>, ms: number): Promise<void> {
+/** `promise`'s value, or `fallback` if it has not settled after `ms` (or rejects). */
+function settleWithin<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    promise.then(() => (clearTimeout(t), resolve()));
+    const t = setTimeout(() => resolve(fallback), ms);
+    Promise.resolve(promise).then(
+      (value) => (clearTimeout(t), resolve(value)),
+      () => (clearTimeout(t), resolve(fallback)),
+    );
   });
 }
+const bounded = (promise: Promise<void>, ms: number) => settleWithin(promise, ms, undefined);
 
