@@ -425,7 +425,8 @@ export function createQueue(d: QueueDeps): Queue {
     // What is left stays stored for the next page load. An IndexedDB write started now may not
     // finish before the page is gone, so what is not yet durable is also spilled to localStorage.
     persist();
-    if (d.store.mode() === 'indexeddb') spill(d.kv, [...entries.values()].filter((e) => !e.durable).map((e) => e.rec));
+    // With memory storage (IndexedDB broken) everything left is spilled: it would die with the page.
+    spill(d.kv, [...entries.values()].filter((e) => !e.durable || d.store.mode() === 'memory').map((e) => e.rec));
   }
 
   /** Beacon what fits in `budget`; an event the wire format cannot encode is dropped, not a reason to stop. */
