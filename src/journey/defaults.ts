@@ -44,21 +44,21 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
  */
 const WORDS = `P bestellbestaetigung bestellbestatigung orderconfirm thankyou
 D bedankt bestaetig* bevestig* complet* conferm* confirm* dank* erhalten finish* gracias grazie merci obrigad* ontvangen recebid* received recibid* recue ricevut* success* thank thanks
-R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* parrain* partager partilhar refer referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
+R affiliat* compart* condividi convid* delen ecrire einlad* empfehl* escrever escribir indicacao indique invit* parrain* partager partilhar refer referi* referral* review/new reviews/new schreiben scrivi share teilen uitnodig* weiterempfehl* werben write
 S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo* devis erstell* essai* experimente getstarted inscr* iscri* join kontakt* offerteaanvragen orcament* presupuest* preventivo proberen proefperiode prova prueba quote regist* signup subscribe talktosales teste testen trial try users/new
-A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto logout* myaccount order/history order/view orderhistory orders ordini pedidos profil* setting* subscription*
+A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto kundenkonto logout* myaccount order/history order/view orderhistory orders ordini pedidos profil* setting* subscription*
 C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts confirm kassa kasse pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
 L accedi acceso anmeld* autenti* authent* connecter connexion contrasena einlog* entrar inlog* kennwort login passe passw* senha sesion sessao session/new signin wachtwoord
 O acheter acquist* bestell* bestelling buy commande compra* encomenda kaufen kopen order ordine pagar pay pedido purchase
 K alternatie* alternativ* compar* confront* vergelijk* vergleich* versus vs
 M piani plan planes planos precio* preco* preis* prezz* pric* prijs prijzen prix tarieven tarif*
-v dp item p prodotti prodotto product productdetails productinfo producto productpage produit produkt produkte produto
+v dp item p prodotti prodotto product productdetails producten productinfo producto productpage produit produkt produkte produto
 i brand categoria categorie category collection kategorie marca marke marque merk productcategory
 I angebote bestsales boutique busca* catalog* cerca deals loja negozio newarrivals pesquisa pricesdrop recherche ricerca sale search* shop store such* tienda winkel zoek*
 F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon*
 w actualite* aktuelles artic* artigo* blog* conseils episode* guia* guide* learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial*
-W event* resource* ressource* risorse webinar*
-_ aanvragen adicionar aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin beginnen book comec* commenc* demande demander edit empez* empiez* esqueci finalizar forgot free freund* friend* fuer gehen gratis gratu* hinzufuegen histor* ihre iniciar inizi* jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer pela place pour procedi proceed program* realizar recover* recuper* registry request reset richiedi sales shipping show solicit* start starten storico toevoegen user vergessen vielen view voor votre vriend* with your
+W event* resource* ressource* webinar*
+_ aanvragen adicionar aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin* book comec* commenc* demande demander empez* empiez* esqueci finalizar forgot free freund* friend* fuer gehen gratis gratu* hinzufuegen histor* ihre iniciar inizi* jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer pela place pour procedi proceed program* realizar recover* recuper* registry request reset richiedi sales shipping show solicit* start starten storico toevoegen user vergessen vielen view voor votre vriend* with your
 I? q s
 C? addtocart
 S? createaccount
