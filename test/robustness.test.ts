@@ -20,8 +20,15 @@ function start(options: Partial<Options> = {}, internals: Internals = {}): Track
 }
 
 /** A collector behind an injected transport; `answer` decides each request. */
-function collector(answer: (events: WaymarkEvent[]) => SendResult | Promise<SendResult> = () => ({ status: 200 })) {
-  const c = {
+interface Collector {
+  requests: WaymarkEvent[][];
+  accepted: WaymarkEvent[];
+  answer: (events: WaymarkEvent[]) => SendResult | Promise<SendResult>;
+  transport: Transport;
+  names(): string[];
+}
+function collector(answer: Collector['answer'] = () => ({ status: 200 })): Collector {
+  const c: Collector = {
     requests: [] as WaymarkEvent[][],
     accepted: [] as WaymarkEvent[],
     answer,

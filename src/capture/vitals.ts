@@ -6,52 +6,12 @@ import type { StartVitals } from './vitals-load';
 /** Loads the web-vitals half; resolves undefined when it cannot be loaded. */
 export type VitalsLoader = (ctx: CaptureContext) => Promise<StartVitals | undefined>;
 
-/** Key under `window.waymark` where the script-tag chunk leaves its `startVitals`. */
-export const VITALS_HOOK = '_vitals';
-
 /** ESM builds: a dynamic import, which bundlers split into its own chunk. */
 export const importVitals: VitalsLoader = () =>
   import('./vitals-load').then(
     (m) => m.startVitals,
     () => undefined,
   );
-
-const injected = new Map<string, Promise<StartVitals | undefined>>();
-
-/**
- * Script-tag build: load the chunk at `src` with a `<script>` element carrying
- * `nonce` (pass the nonce of waymark's own script so a nonce-based CSP allows it).
- * The chunk leaves `startVitals` on `window.waymark[VITALS_HOOK]`.
- */
-export function scriptVitals(src: string, nonce?: string): VitalsLoader {
-  return (ctx) => {
-    const hook = (): StartVitals | undefined =>
-      (ctx.win as unknown as { waymark?: Record<string, StartVitals | undefined> }).waymark?.[VITALS_HOOK];
-    if (hook()) return Promise.resolve(hook());
-    let loading = injected.get(src);
-    if (!loading) {
-      loading = new Promise((resolve) => {
-        try {
-          const script = ctx.doc.createElement('script');
-          script.src = src;
-          script.async = true;
-          if (nonce) script.nonce = nonce;
-          // A classic script has run by the time its `load` event fires.
-          script.onload = () => resolve(hook());
-          script.onerror = () => {
-            injected.delete(src);
-            resolve(undefined);
-          };
-          (ctx.doc.head ?? ctx.doc.documentElement).appendChild(script);
-        } catch {
-          resolve(undefined);
-        }
-      });
-      injected.set(src, loading);
-    }
-    return loading;
-  };
-}
 
 // CLS is a unitless score; the others are milliseconds.
 const round = (m: MetricType): number =>

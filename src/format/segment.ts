@@ -9,6 +9,7 @@ const NAMES: Record<string, string> = {
   form_step: 'Form Step Completed',
   form_submit: 'Form Submitted',
   form_abandon: 'Form Abandoned',
+  form_reject: 'Form Rejected',
   stage_change: 'Journey Stage Changed',
   web_vital: 'Web Vital',
   page_leave: 'Page Left',
