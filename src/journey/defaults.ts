@@ -22,24 +22,26 @@ export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * The vocabulary of the default rules, one concept per line: English, German,
- * French, Spanish, Italian, Dutch and Portuguese words, and the route names of
- * the big shop platforms and web frameworks. A path segment, route value or
- * button text is compared lowercased, without accents (ä → ae) or page
- * extension: first whole (`sign_up`, `Sign-Up`, `signup.php` are all
- * `signup`; a trailing `s` is optional), then word by word (`mein-konto`,
- * `request-a-demo`, `thanks-for-your-order`): every word must be known, so a
- * product called `cart-organizer` or an article `checkout-tips` is not a cart
- * or a checkout. `a/b` is two segments in a row.
+ * The vocabulary of the default rules, one concept per line, alphabetical:
+ * English, German, French, Spanish, Italian, Dutch and Portuguese words, and
+ * the route names of the big shop platforms and web frameworks. A path
+ * segment, route value or button text is compared lowercased, without accents
+ * (ä → ae) or page extension: first whole (`sign_up`, `Sign-Up`, `signup.php`
+ * are all `signup`; a trailing `s` is optional), then word by word
+ * (`mein-konto`, `request-a-demo`, `thanks-for-your-order`): every word must
+ * be known or have at most three letters, so a product called `cart-organizer`
+ * or an article `checkout-tips` is not a cart or a checkout. `word*` is a stem
+ * (`regist*`: register, registrieren, registro…); `a/b` is two segments in a
+ * row.
  *
  * Concepts: P purchase, R advocacy, S sign-up / trial / demo / quote /
  * contact, A account, C cart and checkout, L log-in, O order / buy,
  * K comparison, M pricing, V product, I search and listing, F other
  * consideration, W content, D done (a purchase as the last word of a path, or
- * next to an order word: `/checkout/success`, `order-received`), _ filler.
+ * with another funnel word: `/checkout/success`, `order-received`), _ filler.
  * Lowercase v/i: the next segment is a name (`/products/cart`); lowercase w:
  * nothing after it counts (`/blog/checkout`). `?` lines are query parameter
- * names; `=` lists the parameters whose values are routes
+ * names; `Q=` lists the parameters whose values are routes
  * (`?route=checkout/cart`, `?controller=order`).
  */
 const WORDS = `P bestellbestaetigung bestellbestatigung orderconfirm thankyou
