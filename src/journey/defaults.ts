@@ -60,7 +60,7 @@ I angebote bestsales boutique busca* catalog* cerca deals loja negozio newarriva
 F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon*
 w actualite* aktuelles artic* artigo* blog* conseils episode* guia* guide* learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial*
 W event* resource* ressource* webinar*
-_ aanvragen adicionar aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin* book comec* commenc* demande demander empez* empiez* esqueci finalizar forgot free freund* friend* fuer gehen gratis gratu* hinzufuegen histor* ihre iniciar inizi* jetzt kostenlos legen list lost maintenant mein meine mijn minha nous oublie page para passer pela place pour procedi proceed program* realizar recover* recuper* registry request reset richiedi sales shipping show solicit* start starten storico toevoegen user vergessen vielen view voor votre vriend* with your
+_ aanvragen adicionar aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin* book comec* commenc* demande demander empez* empiez* esqueci finalizar forgot free freund* friend* fuer gehen gratis gratu* hinzufuegen histor* iniciar inizi* jetzt kostenlos legen lost maintenant mein meine mijn minha nous oublie page para passer pela place pour procedi proceed program* realizar recover* recuper* registry request reset richiedi sales show solicit* start starten storico toevoegen user vergessen vielen view voor votre vriend* with your
 I? q s
 C? addtocart
 S? createaccount
@@ -238,7 +238,7 @@ const DEFAULTS: readonly Default[] = [
     stage: 'awareness',
     name: 'default:referrer-landing',
     type: 'page_view',
-    match: (e) => /^(?:ai|organic_search|social)$/.test(referrerChannel(e.page?.referrer ?? '')),
+    match: (e) => /^(ai|organic_search|social)$/.test(referrerChannel(e.page?.referrer ?? '')),
   },
 ];
 
