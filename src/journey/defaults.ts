@@ -51,7 +51,7 @@ S aanmak* aanmelden cadastr* contact* contat* crea crear create creer criar demo
 A abmeld* abonnement* account address* adress* bestellingen bestellungen bestellungsverlauf billing commandes compte conta controller/history cuenta dashboard deconnexion direccion* einstellung* encomendas endereco* indirizz* konto kundenkonto logout* myaccount order/history order/view orderhistory orders ordini pedidos profil* setting* subscription*
 C afreken* bag basket betal* carrell* carrinho* carrit* carro cart cassa cesta checkout checkoutconfirmation checkouts confirm kassa kasse pagament* pago paiement panier payment shoppingcart warenkorb winkelmand* winkelwag*
 L accedi acceso anmeld* autenti* authent* connecter connexion contrasena einlog* entrar inlog* kennwort login passe passw* senha sesion sessao session/new signin wachtwoord
-O acheter acquist* bestell* bestelling buy commande compra* encomenda kaufen kopen order ordine pagar pay pedido purchase
+O acheter acquist* bestell* bestelling buy commande* compra* encomenda kaufen kopen order ordine paga pagar pay paye* pedido purchase
 K alternatie* alternativ* compar* confront* vergelijk* vergleich* versus vs
 M piani plan planes planos precio* preco* preis* prezz* pric* prijs prijzen prix tarieven tarif*
 v dp item p prodotti prodotto product productdetails producten productinfo producto productpage produit produkt produkte produto
@@ -60,7 +60,7 @@ I angebote bestsales boutique busca* catalog* cerca deals loja negozio newarriva
 F avaliac* avis beoordeling* bewertung* casestudies customer* docs feature* integrat* opinion* recension* review* solution* testimon*
 w actualite* aktuelles artic* artigo* blog* conseils episode* guia* guide* learn magazin* news nieuws noticia* notizie podcast* post ratgeber tips tutorial*
 W event* resource* ressource* webinar*
-_ aanvragen adicionar aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin* book comec* commenc* demande demander empez* empiez* esqueci finalizar forgot free freund* friend* fuer gehen gratis gratu* hinzufuegen histor* iniciar inizi* jetzt kostenlos legen lost maintenant mein meine mijn minha nous oublie page para passer pela place pour procedi proceed program* realizar recover* recuper* registry request reset richiedi sales show solicit* start starten storico toevoegen user vergessen vielen view voor votre vriend* with your
+_ aanvragen adicionar aggiungi agora ahora ajouter alla amic* amigo* anadir anfordern begin* book comec* commenc* demande demander empez* empiez* finalizar forgot free freund* friend* fuer gehen gratis gratu* hinzufuegen histor* iniciar inizi* jetzt kostenlos legen lost maintenant mein meine mijn minha nous oublie page para passer pela place pour procedi proceed program* realizar recover* recuper* registry request reset richiedi sales show solicit* start starten storico toevoegen user vergessen vielen view voor votre vriend* with your
 I? q s
 C? addtocart
 S? createaccount
