@@ -85,6 +85,9 @@ export function createQueue(d: QueueDeps): Queue {
   const timeoutMs = d.retry.timeoutMs ?? 10000;
   // Every request stays within the keepalive budget, so one in flight when the page goes still arrives.
   const maxBody = Math.min(d.batch.maxBytes, KEEPALIVE_BUDGET);
+  // While the page lives, a request takes at most half the budget: the other half is always free
+  // for the page's own events when it is left (an earlier page's backlog may be in flight then).
+  const maxLiveBody = Math.min(maxBody, KEEPALIVE_BUDGET / 2);
   const entries = new Map<string, Entry>(); // this tab's events until done or dropped
   const othersSending = new Set<string>();
   // Settled this page (delivered, dropped or handed over): a store listing taken before their delete
@@ -375,7 +378,7 @@ export function createQueue(d: QueueDeps): Queue {
       if (!active() || exits !== leftAt) return;
       const queued = expire(await candidates());
       if (!queued.length || !active() || exits !== leftAt) return;
-      if (!(await send(nextBatch(queued, d.batch.size, maxBody)))) return;
+      if (!(await send(nextBatch(queued, d.batch.size, maxLiveBody)))) return;
     }
   }
 
