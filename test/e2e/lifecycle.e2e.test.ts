@@ -146,4 +146,25 @@ describe.skipIf(!hasBrowser)(`page lifecycle and IndexedDB in ${ENGINE_NAME}`, (
     await collector.up();
     await collector.waitFor((es) => es.some((e) => e.name === 'durable_on_two'), 15000);
   });
+
+  it('a page restored from the back/forward cache stores and sends again', async () => {
+    const { context, page, errors } = await openPage(browser);
+    contexts.push(context);
+    await page.goto(site.url('/one'));
+    await sdkReady(page);
+    await page.evaluate(() => ((window as unknown as { __loadedAt: number }).__loadedAt = performance.timeOrigin));
+    await Promise.all([page.waitForURL('**/two'), page.click('#next')]);
+    await sdkReady(page);
+    await Promise.all([page.waitForURL('**/one'), page.evaluate(() => history.back())]);
+    await sdkReady(page);
+    const restored = await page.evaluate(() => !!(window as unknown as { __loadedAt?: number }).__loadedAt);
+    console.log(`engine ${ENGINE}: back to page one ${restored ? 'restored from the back/forward cache' : 'loaded again'}`);
+    await collector.down();
+    await page.evaluate(() => (window as unknown as WaymarkWindow).waymark.track('after_back'));
+    await until(async () => (await readStore(page)).dump.includes('after_back'), INTERVAL + MARGIN, 'after_back not stored in IndexedDB');
+    expect(await storage(page)).toBe('indexeddb');
+    await collector.up();
+    await collector.waitFor((es) => es.some((e) => e.name === 'after_back'), 15000);
+    expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+  });
 });

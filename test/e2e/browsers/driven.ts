@@ -24,6 +24,11 @@ const RESOLVE = `(q) => { let els = [document]; for (const [sel, idx] of q) { le
 export const ERROR_COLLECTOR = `(function () {
   if (window.__wmErrors) return;
   var a = (window.__wmErrors = []);
+  // WebKit fetches /favicon.ico on its own (no preference turns it off); under default-src 'none'
+  // that is an img-src violation no page script caused: kept from the page's listeners.
+  addEventListener('securitypolicyviolation', function (e) {
+    if (/^img-src/.test(e.violatedDirective) && /\/favicon\.ico$/.test(e.blockedURI)) e.stopImmediatePropagation();
+  }, true);
   var msg = function (x) { return x && x.message !== undefined ? String(x.message) : String(x); };
   addEventListener('error', function (e) { a.push(['pageerror', e.error ? msg(e.error) : String(e.message)]); });
   addEventListener('unhandledrejection', function (e) { a.push(['pageerror', msg(e.reason)]); });

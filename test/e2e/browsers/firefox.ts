@@ -3,6 +3,8 @@ import puppeteer, { type Browser as PBrowser, type BrowserContext as PContext, t
 import { DrivenPage } from './driven';
 import type { Browser, BrowserContext, Page } from './types';
 
+const BROWSER_REPORT = /^(Content-Security-Policy: |Loading module from |Loading failed for the |The resource from |The script from )/;
+
 class FirefoxPage extends DrivenPage {
   constructor(readonly p: PPage) {
     super();
@@ -10,7 +12,11 @@ class FirefoxPage extends DrivenPage {
       for (const l of this.consoleListeners) l({ type: () => m.type(), text: () => m.text() });
     });
     p.on('pageerror', (e) => {
-      for (const l of this.errorListeners) l(e instanceof Error ? e : new Error(String(e)));
+      const err = e instanceof Error ? e : new Error(String(e));
+      // Firefox reports what it blocked (CSP, a module's MIME type, a failed script load) as a
+      // JavaScript error; Chromium logs these as console errors, and they are not uncaught exceptions.
+      if (BROWSER_REPORT.test(err.message)) for (const l of this.consoleListeners) l({ type: () => 'error', text: () => err.message });
+      else for (const l of this.errorListeners) l(err);
     });
   }
   protected run<R>(src: string, arg: unknown): Promise<R> {

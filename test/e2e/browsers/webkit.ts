@@ -4,9 +4,11 @@
  * Classic WebDriver has no init scripts and reports no page errors, so every context gets its own small
  * HTTP proxy (WebKit honours the session's `proxy` capability for 127.0.0.1): it forwards every request
  * untouched, and into each html document it adds, first thing in `<head>`, a same-origin
- * `<script src="/__waymark_init.js">` it answers itself (allowed by any CSP with `script-src 'self'`),
+ * `<script src="/__waymark_init.js">` it answers itself (allowed by `script-src 'self'`, or given the page's
+ * CSP nonce),
  * holding an error collector (window errors, unhandled rejections, console.error, CSP violations) and
- * the context's `addInitScript` scripts. Collected errors are handed to `page.on(...)` listeners after
+ * the context's `addInitScript` scripts. WebKit's own /favicon.ico fetch, blocked by a `default-src 'none'`
+ * CSP, is kept from the page's `securitypolicyviolation` listeners. Collected errors are handed to `page.on(...)` listeners after
  * each command, so an error on a page that is left before the next command is not seen.
  * Each context is its own WebDriver session (a fresh, ephemeral MiniBrowser profile).
  */
@@ -72,7 +74,9 @@ async function startProxy(scripts: () => string[]) {
         const chunks: Buffer[] = [];
         r.on('data', (c: Buffer) => chunks.push(c));
         r.on('end', () => {
-          const tag = `<script src="${INIT_PATH}"></script>`;
+          // A nonce-only CSP (no 'self') allows the init script with the page's own nonce.
+          const nonce = /'nonce-([^']+)'/.exec(String(r.headers['content-security-policy'] ?? ''))?.[1];
+          const tag = `<script src="${INIT_PATH}"${nonce ? ` nonce="${nonce}"` : ''}></script>`;
           let doc = Buffer.concat(chunks).toString('utf8');
           const at = /<head\b[^>]*>/i.exec(doc) ?? /<html\b[^>]*>/i.exec(doc) ?? /<!doctype[^>]*>/i.exec(doc);
           doc = at ? doc.slice(0, at.index + at[0].length) + tag + doc.slice(at.index + at[0].length) : tag + doc;
