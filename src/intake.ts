@@ -13,6 +13,20 @@ export const VERSION = '0.1.0';
 /** Events processed per task: a burst is spread over several tasks instead of one long one. */
 const SLICE = 250;
 
+/** A captured event as held until its slice is processed. */
+interface Held {
+  type: string;
+  data: Captured & { traits?: Record<string, unknown> };
+  element?: Element | null;
+  at: number;
+  raw: RawPage;
+  /** The page it belongs to when already described (page views; events of a page being left). */
+  page?: PageInfo;
+  userId?: string;
+  pageViewId?: string;
+  id?: string;
+}
+
 export interface IntakeDeps {
   pipeline: PipelineDeps;
   /** The page as it is now (unscrubbed). */
@@ -48,7 +62,7 @@ export interface Intake {
 
 /** Create the intake. */
 export function createIntake(d: IntakeDeps): Intake {
-  let pending: CapturedEvent[] = [];
+  let pending: Held[] = [];
   let isReady = false;
   let scheduled = false;
   let pageViewId: string | undefined;
@@ -56,33 +70,48 @@ export function createIntake(d: IntakeDeps): Intake {
   let leaving: PageInfo | undefined;
   let referrer: string | undefined; // the previous URL after an SPA navigation
 
+  /**
+   * At the call, only what cannot wait: the time, the page as it is now and a copy of the data.
+   * Ids, timestamps and page descriptions are made when the slice is processed (off the caller's time).
+   */
   function capture(type: string, data: Captured & { traits?: Record<string, unknown> }, element?: Element | null) {
     d.beforeCapture?.(type);
     const raw = d.rawPage();
     if (referrer !== undefined) raw.referrer = referrer;
-    const event: WaymarkEvent = {
-      id: d.newId(),
-      type,
-      ...(data.name !== undefined ? { name: data.name } : {}),
-      timestamp: new Date(d.now()).toISOString(),
-      seq: 0,
-      anonymousId: '',
-      sessionId: '',
-      stage: null,
-      page: leaving ?? d.describePage(raw),
-      properties: data.properties ?? {},
-      ...(data.target ? { target: data.target } : {}),
-      ...(data.form ? { form: data.form } : {}),
-      ...(data.traits ? { traits: data.traits } : {}),
-      context: { library: { name: 'waymark', version: VERSION } },
-    };
-    if (type === 'page_view') (pageViewId = event.id), (lastPage = event.page);
-    if (pageViewId) event.context.pageViewId = pageViewId;
-    pending.push({ event, element, url: raw.url, referrer: raw.referrer, userId: d.userId() });
+    const held: Held = { type, data, element, at: d.now(), raw, page: leaving, userId: d.userId(), pageViewId };
+    if (type === 'page_view') {
+      // Later events of this page carry its id: known now.
+      held.id = pageViewId = held.pageViewId = d.newId();
+      held.page = lastPage = d.describePage(raw);
+    }
+    pending.push(held);
     if (isReady && !scheduled) {
       scheduled = true;
       queueMicrotask(process);
     }
+  }
+
+  /** The event's envelope, from what was held at the call. */
+  function envelope(h: Held): CapturedEvent {
+    const { data } = h;
+    const event: WaymarkEvent = {
+      id: h.id ?? d.newId(),
+      type: h.type,
+      timestamp: new Date(h.at).toISOString(),
+      seq: 0,
+      anonymousId: '',
+      sessionId: '',
+      stage: null,
+      page: h.page ?? d.describePage(h.raw),
+      properties: data.properties ?? {},
+      context: { library: { name: 'waymark', version: VERSION } },
+    };
+    if (data.name !== undefined) event.name = data.name;
+    if (data.target) event.target = data.target;
+    if (data.form) event.form = data.form;
+    if (data.traits) event.traits = data.traits;
+    if (h.pageViewId) event.context.pageViewId = h.pageViewId;
+    return { event, element: h.element, url: h.raw.url, referrer: h.raw.referrer, userId: h.userId };
   }
 
   function process(all = false) {
@@ -99,7 +128,7 @@ export function createIntake(d: IntakeDeps): Intake {
     const changes: StageChange[] = [];
     for (const input of slice) {
       try {
-        const finished = finishEvent(input, d.pipeline);
+        const finished = finishEvent(envelope(input), d.pipeline);
         out.push(...finished.events);
         if (finished.change) changes.push(finished.change);
         if (finished.droppedByPlugin) d.onPluginDrop();

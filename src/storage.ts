@@ -81,16 +81,22 @@ function safeLocalStorage(): Storage | undefined {
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/** Random bytes drawn ahead: one crypto call serves 128 ids (a call per id dominated track()'s cost). */
+const pool = new Uint8Array(22 * 128);
+let used = pool.length;
+
 /**
  * A random id: 22 URL-safe characters, 132 random bits (more than a UUID v4's
  * 122) in 14 fewer bytes on the wire, which counts on every event.
  */
 export function uid(): string {
-  const bytes = new Uint8Array(22);
-  const c = (globalThis as { crypto?: Crypto }).crypto;
-  if (c?.getRandomValues) c.getRandomValues(bytes);
-  else for (let i = 0; i < bytes.length; i++) bytes[i] = (Math.random() * 256) | 0;
+  if (used + 22 > pool.length) {
+    const c = (globalThis as { crypto?: Crypto }).crypto;
+    if (c?.getRandomValues) c.getRandomValues(pool);
+    else for (let i = 0; i < pool.length; i++) pool[i] = (Math.random() * 256) | 0;
+    used = 0;
+  }
   let id = '';
-  for (const byte of bytes) id += ID_ALPHABET[byte & 63];
+  for (let i = 0; i < 22; i++) id += ID_ALPHABET[pool[used++]! & 63];
   return id;
 }

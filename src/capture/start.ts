@@ -65,6 +65,6 @@ export function createCapture(
       stops = [];
     },
     leaving: () => (callEach(before), callEach(leaveListeners)),
-    beforeEvent: () => callEach(before),
+    beforeEvent: () => before.size && callEach(before),
   };
 }

@@ -42,29 +42,38 @@ export function toPlain(value: unknown, report: Report, path = '', ancestors: ob
 function plainObject(value: object, report: Report, path: string, ancestors: object[]): unknown {
   if (ancestors.includes(value)) return report('cycle', path);
   if (ancestors.length >= MAX_DEPTH) return report('depth', path);
+  // One stack for the whole walk (pushed here, popped below): no array copied per level.
+  ancestors.push(value);
   try {
     if (isNode(value) || (value as Window).window === value) return report('unsupported', path);
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return toPlain(toJSON.call(value), report, path, [...ancestors, value]);
-    const inner = [...ancestors, value];
-    if (Array.isArray(value)) return value.map((item, i) => toPlain(item, report, `${path}[${i}]`, inner) ?? null);
+    if (typeof toJSON === 'function') return toPlain(toJSON.call(value), report, path, ancestors);
+    if (Array.isArray(value)) return value.map((item, i) => toPlain(item, report, `${path}[${i}]`, ancestors) ?? null);
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const where = path ? `${path}.${key}` : key;
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
       let item: unknown;
       try {
         item = (value as Record<string, unknown>)[key];
       } catch {
-        report('throws', where);
+        report('throws', path ? `${path}.${key}` : key);
         continue;
       }
-      const plain = toPlain(item, report, where, inner);
-      // defineProperty: a key named "__proto__" stays data and never changes the copy's prototype.
-      if (plain !== undefined) Object.defineProperty(out, key, { value: plain, enumerable: true, writable: true, configurable: true });
+      // Strings, booleans and finite numbers (nearly everything sites pass) are kept as they are.
+      const plain =
+        typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))
+          ? item
+          : toPlain(item, report, path ? `${path}.${key}` : key, ancestors);
+      if (plain === undefined) continue;
+      // A key named "__proto__" stays data and never changes the copy's prototype.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: plain, enumerable: true, writable: true, configurable: true });
+      else out[key] = plain;
     }
     return out;
   } catch {
     return report('throws', path);
+  } finally {
+    ancestors.pop();
   }
 }
 
