@@ -87,7 +87,8 @@ export function createIntake(d: IntakeDeps): Intake {
     pending.push(held);
     if (isReady && !scheduled) {
       scheduled = true;
-      queueMicrotask(process);
+      // A task of its own, not a microtask: a burst of calls stays the page's task, the work ours.
+      setTimeout(process, 0);
     }
   }
 

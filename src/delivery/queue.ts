@@ -127,7 +127,10 @@ export function createQueue(d: QueueDeps): Queue {
       if (tombstones.size <= TOMBSTONES_MAX) break;
       tombstones.delete(k);
     }
-    storeOp(() => d.store.del(keys).then(() => keys.forEach((k) => undeleted.delete(k))));
+    // Only what was (or is being) written needs deleting: a burst trimmed before it was stored costs nothing.
+    const stored = list.filter((e) => e.durable || writing.has(e) || e.rec.attempts > 0).map((e) => e.rec.key);
+    if (stored.length) storeOp(() => d.store.del(stored).then(() => stored.forEach((k) => undeleted.delete(k))));
+    else keys.forEach((k) => undeleted.delete(k));
     unspill(d.kv, new Set(keys));
     // Another tab's events settled here (e.g. too old): their owner must not send them at exit.
     if (list.some((e) => !e.own)) d.broadcast?.({ q: 'done', k: keys });
