@@ -197,7 +197,7 @@ export function createQueue(d: QueueDeps): Queue {
     trim();
     if (!active()) return;
     persist();
-    if (entries.size >= d.batch.size) queueMicrotask(() => void flush(false));
+    if (entries.size >= d.batch.size) queueMicrotask(() => void flush(false, exits, true));
     else schedule(d.batch.intervalMs);
   }
 
@@ -373,7 +373,8 @@ export function createQueue(d: QueueDeps): Queue {
   }
 
   /** Send until the queue is empty or a send fails; `askedAt` is `exits` when the flush was asked for. */
-  async function drain(askedAt: number): Promise<void> {
+  /** `fullOnly`: sent because `batch.size` events waited: stop at a partial batch, the interval sends it. */
+  async function drain(askedAt: number, fullOnly: boolean): Promise<void> {
     // A drain asked for before the page was left must not start new requests after exit() handed
     // the queue to the browser: the next page would send those events again.
     const leftAt = (drainExits = askedAt);
@@ -381,11 +382,12 @@ export function createQueue(d: QueueDeps): Queue {
       if (!active() || exits !== leftAt) return;
       const queued = expire(await candidates());
       if (!queued.length || !active() || exits !== leftAt) return;
+      if (fullOnly && queued.length < d.batch.size) return schedule(d.batch.intervalMs);
       if (!(await send(nextBatch(queued, d.batch.size, maxLiveBody)))) return;
     }
   }
 
-  function flush(force: boolean, askedAt = exits): Promise<void> {
+  function flush(force: boolean, askedAt = exits, fullOnly = false): Promise<void> {
     if (!active() || askedAt !== exits) return Promise.resolve();
     if (force) awayUntil = 0;
     else if (mono() < awayUntil) {
@@ -401,7 +403,7 @@ export function createQueue(d: QueueDeps): Queue {
       return Promise.resolve();
     }
     if (timer) clearTimeout(timer), (timer = undefined);
-    const run = withSendLock(d.kv, d.tab, d.now, () => drain(askedAt), timeoutMs)
+    const run = withSendLock(d.kv, d.tab, d.now, () => drain(askedAt, fullOnly && !force), timeoutMs)
       .then((ran) => void (ran || schedule(d.batch.intervalMs)))
       .catch((err) => d.debug('flush failed', err))
       .finally(() => {

@@ -135,11 +135,13 @@ describe('2xx', () => {
     expect(ft.calls).toHaveLength(1);
   });
 
-  it('sends as soon as batch.size events are queued, in batches of at most batch.size', async () => {
+  it('sends full batches as soon as batch.size events are queued; the rest waits for batch.intervalMs', async () => {
     const ft = fakeTransport();
     const { q } = makeQueue(ft, { batch: { size: 10 } });
     q.add(evs(25));
     await settle();
+    expect(ft.calls.map((c) => c.ids.length)).toEqual([10, 10]);
+    await advance(5000);
     expect(ft.calls.map((c) => c.ids.length)).toEqual([10, 10, 5]);
   });
 
