@@ -1,6 +1,7 @@
 /** Built-in stage rules: sensible stages for shops and SaaS sites in seven languages, with zero configuration. */
 import type { StageRule, WaymarkEvent } from '../types';
-import { hasCampaign, hostChannel, hostOf, queryOf } from './touchpoints';
+import { hostOf } from '../lib/url';
+import { hasCampaign, hostChannel, queryOf } from './touchpoints';
 
 /** The default funnel: the six-stage customer journey. */
 export const DEFAULT_ORDER: readonly string[] = ['awareness', 'consideration', 'decision', 'purchase', 'retention', 'advocacy'];

@@ -1,5 +1,6 @@
 /** Acquisition touchpoints: which channel and campaign brought the visitor to this page. */
 import type { Touch } from '../types';
+import { hostOf } from '../lib/url';
 
 /** Channel implied by each ad, e-mail, affiliate and search click id (space-separated lists). */
 const CLICK_IDS: ReadonlyMap<string, string> = new Map(
@@ -45,7 +46,7 @@ export function queryOf(url: string): Map<string, string> {
   const out = (lastQuery = new Map<string, string>());
   let u: URL;
   try {
-    u = new URL(url, 'http://localhost');
+    u = new URL(url, 'http://x');
   } catch {
     return out;
   }
@@ -59,15 +60,6 @@ export function queryOf(url: string): Map<string, string> {
   return out;
 }
 
-/** The lowercased host of a URL (`android-app://` referrers give the app id), or ''. */
-export function hostOf(url: string): string {
-  if (!url) return '';
-  try {
-    return new URL(url).hostname.toLowerCase().replace(/\.$/, '');
-  } catch {
-    return '';
-  }
-}
 
 const bare = (host: string): string => host.replace(/^www\./, '');
 

@@ -1,9 +1,10 @@
 /** URL helpers shared by capture, privacy and journey code: one place for each rule. */
 
-/** The lower-cased host of an absolute URL, or '' when it is not one. */
+/** The lower-cased host name of an absolute URL (no port; `android-app://` referrers give the app id), or ''. */
 export function hostOf(url: string): string {
+  if (!url) return '';
   try {
-    return url ? new URL(url).host.toLowerCase() : '';
+    return new URL(url).hostname.toLowerCase().replace(/\.$/, '');
   } catch {
     return '';
   }
