@@ -1,6 +1,7 @@
 /** Describe an element safely: which element was acted on, never what a visitor typed. */
 import type { TargetInfo } from '../types';
 import { maskText } from '../privacy';
+import type { CaptureContext } from './context';
 
 /** What counts as something a visitor acts on (a click on plain content is not captured). */
 export const ACTIONABLE =
@@ -38,6 +39,27 @@ export interface DescribeOptions {
   /** Host of the page, to flag outbound links; defaults to the element's document location. */
   pageHost?: string;
 }
+
+/** Options every capture listener is added with: capture phase (before the page's handlers), passive. */
+export const PASSIVE: AddEventListenerOptions = { capture: true, passive: true };
+
+/** Wrap a listener so an error in it is swallowed silently: capture must never break the host page. */
+export const quiet =
+  <A extends unknown[]>(fn: (...args: A) => unknown) =>
+  (...args: A): void => {
+    try {
+      fn(...args);
+    } catch {
+      /* never break the host page */
+    }
+  };
+
+/** The upper-cased tag name, the same in HTML and XHTML documents. */
+export const tagOf = (el: Element): string => el.tagName.toUpperCase();
+
+/** An attribute, collapsed, masked and bounded like any text (undefined when absent or empty). */
+export const attrText = (el: Element | null | undefined, name: string): string | undefined =>
+  bound(el?.getAttribute(name));
 
 /** The element an event really belongs to: `composedPath()[0]` (inside open shadow roots) or the target. */
 export function eventElement(event: Event): Element | null {
@@ -92,10 +114,16 @@ export function isIgnored(el: Element, ignoreSelector: string): boolean {
   return false;
 }
 
-/** True for content a visitor can type into (`contenteditable` and its descendants). */
-export function isEditable(el: Element): boolean {
-  const ce = el.closest('[contenteditable]');
-  return !!ce && ce.getAttribute('contenteditable') !== 'false';
+/** True for an element that switches editing on itself (`contenteditable` other than "false"). */
+const editsItself = (el: Element | null): boolean => {
+  const ce = el?.getAttribute('contenteditable');
+  return ce != null && ce !== 'false';
+};
+
+/** The `contenteditable` host a visitor types into at or above `el`, or null. */
+export function editableHost(el: Element): Element | null {
+  const host = el.closest('[contenteditable]');
+  return editsItself(host) ? host : null;
 }
 
 /**
@@ -103,15 +131,13 @@ export function isEditable(el: Element): boolean {
  * form fields, editable content and ignored descendants: labels, never typed data.
  */
 export function safeText(el: Element, ignoreSelector?: string): string | undefined {
-  if (isEditable(el)) return undefined;
+  if (editableHost(el)) return undefined;
   let raw = '';
   const walk = (node: Node): void => {
     for (let child = node.firstChild; child && raw.length < MAX_RAW_TEXT; child = child.nextSibling) {
       if (child.nodeType === 3) raw += child.nodeValue ?? '';
       else if (isElement(child)) {
-        if (NO_TEXT_TAGS.has(child.tagName.toUpperCase())) continue;
-        const ce = child.getAttribute('contenteditable');
-        if (ce !== null && ce !== 'false') continue;
+        if (NO_TEXT_TAGS.has(tagOf(child)) || editsItself(child)) continue;
         if (ignoreSelector && isIgnoredSelf(child, ignoreSelector)) continue;
         raw += SEP;
         walk(child);
@@ -140,23 +166,16 @@ export function bound(text: string | null | undefined): string | undefined {
 
 /** The label of an element: its text, or for icon-only controls `aria-label`, `title` or an image's `alt`. */
 function labelOf(el: Element, ignoreSelector?: string): string | undefined {
-  const tag = el.tagName.toUpperCase();
-  if (tag === 'INPUT') {
+  const aria = attrText(el, 'aria-label');
+  if (tagOf(el) === 'INPUT') {
     const type = (el.getAttribute('type') ?? '').toLowerCase();
     // Only button-like inputs: their value is the label on the button, not typed data.
-    if (type === 'submit' || type === 'button' || type === 'reset') {
-      return bound((el as HTMLInputElement).value) ?? bound(el.getAttribute('aria-label'));
-    }
-    if (type === 'image') return bound(el.getAttribute('alt')) ?? bound(el.getAttribute('aria-label'));
-    return bound(el.getAttribute('aria-label'));
+    if (type === 'submit' || type === 'button' || type === 'reset') return bound((el as HTMLInputElement).value) ?? aria;
+    return (type === 'image' ? attrText(el, 'alt') : undefined) ?? aria;
   }
   const text = safeText(el, ignoreSelector);
-  if (text) return text;
-  if (isEditable(el)) return undefined;
-  const img = el.querySelector('img[alt]');
-  return (
-    bound(el.getAttribute('aria-label')) ?? bound(el.getAttribute('title')) ?? bound(img?.getAttribute('alt'))
-  );
+  if (text || editableHost(el)) return text;
+  return aria ?? attrText(el, 'title') ?? attrText(el.querySelector('img[alt]'), 'alt');
 }
 
 /** Link facts: scrubbed href, outbound and download flags. */
@@ -190,11 +209,15 @@ function bareHost(host: string): string {
   return host.toLowerCase().replace(/^www\./, '');
 }
 
+/** Describe an element the way every capture module does, with the context's scrubbing and ignore selector. */
+export const describeIn = (ctx: CaptureContext, el: Element): TargetInfo =>
+  describeElement(el, { scrub: ctx.scrub, ignoreSelector: ctx.privacy.ignoreSelector, pageHost: ctx.win.location?.hostname });
+
 /** Describe an element for a `click` event: tag, id, masked text, scrubbed href, selector and link flags. */
 export function describeElement(el: Element, opts: DescribeOptions): TargetInfo {
   const info: TargetInfo = { tag: el.tagName.toLowerCase(), selector: cssPath(el) };
-  const id = el.getAttribute('id');
-  if (id) info.id = bound(id);
+  const id = attrText(el, 'id');
+  if (id) info.id = id;
   const text = labelOf(el, opts.ignoreSelector);
   if (text) info.text = text;
   Object.assign(info, linkOf(el, opts));

@@ -1,5 +1,7 @@
 /** `page_leave`: engaged time and maximum scroll depth of each page view. */
+import { listen } from '../lib/guard';
 import type { CaptureModule } from './context';
+import { PASSIVE, quiet } from './element';
 
 /** A visitor counts as engaged this long after their last input, scroll or pointer activity. */
 export const IDLE_MS = 30_000;
@@ -78,8 +80,7 @@ export function scrollDepth(scrollY: number, viewportHeight: number, pageHeight:
 }
 
 // Passive, capture-phase listeners: capture also sees scrolls of inner elements.
-const ACTIVITY = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'scroll'] as const;
-const LISTEN: AddEventListenerOptions = { capture: true, passive: true };
+const ACTIVITY = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'scroll'];
 
 /**
  * Emits one `page_leave` per page view, when the page is left or on an SPA
@@ -95,13 +96,11 @@ export const captureEngagement: CaptureModule = (ctx) => {
 
   const measure = (): void => {
     frame = 0;
-    try {
+    quiet(() => {
       const root = doc.documentElement;
       const height = Math.max(root?.scrollHeight ?? 0, doc.body?.scrollHeight ?? 0);
       depth = Math.max(depth, scrollDepth(win.scrollY ?? root?.scrollTop ?? 0, win.innerHeight, height));
-    } catch {
-      /* never break the host page */
-    }
+    })();
   };
   // rAF throttles scroll measurement to one layout read per frame.
   const schedule = (): void => {
@@ -141,14 +140,16 @@ export const captureEngagement: CaptureModule = (ctx) => {
     else clock.onHidden();
   };
   // A page restored from the back/forward cache is a new page view.
-  const onPageShow = (e: PageTransitionEvent): void => {
-    if (e.persisted) restart();
+  const onPageShow = (e: Event): void => {
+    if ((e as PageTransitionEvent).persisted) restart();
   };
 
-  for (const type of ACTIVITY) doc.addEventListener(type, onActivity, LISTEN);
-  doc.addEventListener('visibilitychange', onVisibility, true);
-  win.addEventListener('pageshow', onPageShow, true);
-  win.addEventListener('load', schedule, true);
+  const offs = [
+    listen(doc, ACTIVITY, onActivity, PASSIVE),
+    listen(doc, 'visibilitychange', onVisibility, true),
+    listen(win, 'pageshow', onPageShow, true),
+    listen(win, 'load', schedule, true),
+  ];
   const offRoute = ctx.onRoute(() => {
     leave();
     restart();
@@ -158,10 +159,7 @@ export const captureEngagement: CaptureModule = (ctx) => {
 
   return () => {
     cancel();
-    for (const type of ACTIVITY) doc.removeEventListener(type, onActivity, LISTEN);
-    doc.removeEventListener('visibilitychange', onVisibility, true);
-    win.removeEventListener('pageshow', onPageShow, true);
-    win.removeEventListener('load', schedule, true);
+    for (const off of offs) off();
     offRoute();
     offLeave();
   };

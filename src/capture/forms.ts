@@ -5,7 +5,8 @@
  */
 import type { FormInfo } from '../types';
 import type { CaptureContext, CaptureModule } from './context';
-import { bound, cssPath, eventElement, isElement, isIgnored, safeText } from './element';
+import { listen } from '../lib/guard';
+import { attrText, bound, cssPath, editableHost, eventElement, isElement, isIgnored, PASSIVE, quiet, safeText, tagOf } from './element';
 
 type Field = { name: string; type: string; position?: number };
 
@@ -55,23 +56,13 @@ const CARD_AUTOCOMPLETE = /(?:^|\s)cc-/i;
 const CARD_NAME = /(?:^|[^a-z])(?:cc|cvv|cvc|csc|ccv|ssn|iban|pan)(?:[^a-z]|$)|card.?(?:number|num|no|code)|credit.?card|security.?code|expir/i;
 const STEP_SELECTOR = '[data-waymark-step]';
 
-/** Run `fn`; never let it throw into the host page. */
-const guard = (fn: () => void): void => {
-  try {
-    fn();
-  } catch {
-    /* never break the host page */
-  }
-};
-
 /** The form control a visitor interacts with, or null. Hidden inputs and buttons are not fields. */
 export function asField(el: Element | null): Element | null {
   if (!el) return null;
-  const tag = el.tagName.toUpperCase();
+  const tag = tagOf(el);
   if (tag === 'SELECT' || tag === 'TEXTAREA') return el;
   if (tag === 'INPUT') return NOT_FIELDS.has(inputType(el)) ? null : el;
-  const host = el.closest('[contenteditable]');
-  return host && host.getAttribute('contenteditable') !== 'false' ? host : null;
+  return editableHost(el);
 }
 
 function inputType(el: Element): string {
@@ -87,8 +78,7 @@ function formOf(field: Element): HTMLFormElement | null {
 
 /** The kind of a field whose very name could hint at its content: described by this kind only. */
 function sensitiveKind(field: Element): string | undefined {
-  const tag = field.tagName.toUpperCase();
-  const type = tag === 'INPUT' ? inputType(field) : '';
+  const type = tagOf(field) === 'INPUT' ? inputType(field) : '';
   if (type === 'password' || type === 'hidden') return type;
   const ac = field.getAttribute('autocomplete') ?? '';
   if (/one-time-code/i.test(ac)) return 'one-time-code';
@@ -104,38 +94,34 @@ export function describeField(field: Element, form: HTMLFormElement): Field {
   const index = fields.indexOf(field);
   const position = index >= 0 ? index + 1 : undefined;
   const kind = sensitiveKind(field);
-  if (kind) return position ? { name: kind, type: kind, position } : { name: kind, type: kind };
-  const tag = field.tagName.toUpperCase();
+  const tag = tagOf(field);
   const type =
-    tag === 'INPUT'
+    kind ??
+    (tag === 'INPUT'
       ? inputType(field)
       : tag === 'SELECT'
         ? (field as HTMLSelectElement).multiple ? 'select-multiple' : 'select'
         : tag === 'TEXTAREA'
           ? 'textarea'
-          : 'contenteditable';
+          : 'contenteditable');
+  // A sensitive field is named by its kind only: its own name could hint at its content.
   const name =
-    bound(field.getAttribute('name')) ??
-    bound(field.getAttribute('id')) ??
-    bound(field.getAttribute('aria-label')) ??
+    kind ??
+    attrText(field, 'name') ??
+    attrText(field, 'id') ??
+    attrText(field, 'aria-label') ??
     (position ? `field-${position}` : type);
-  return position ? { name, type, position } : { name, type };
+  const out: Field = { name, type };
+  if (position) out.position = position;
+  return out;
 }
 
+/** The fields of a form in document order, each once. */
 function formFields(form: HTMLFormElement): Element[] {
-  const seen = new Set<Element>();
-  const out: Element[] = [];
-  const add = (el: Element | null) => {
-    if (el && !seen.has(el)) {
-      seen.add(el);
-      out.push(el);
-    }
-  };
   // form.elements also holds fields outside the form that point at it with `form="…"`.
-  const list = form.elements ? Array.from(form.elements as ArrayLike<Element>) : [];
-  for (const el of list) add(asField(el) === el ? el : null);
-  for (const el of Array.from(form.querySelectorAll('[contenteditable]'))) add(asField(el) === el ? el : null);
-  return out.sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
+  const all = [...Array.from((form.elements ?? []) as ArrayLike<Element>), ...Array.from(form.querySelectorAll('[contenteditable]'))];
+  const fields = new Set(all.filter((el) => asField(el) === el));
+  return [...fields].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
 }
 
 /** Step containers of a form: `[data-waymark-step]` if it has any, else its fieldsets; outermost only. */
@@ -154,7 +140,7 @@ function stepContainers(form: Element): Element[] {
 function stepName(step: Element, all: Element[]): string | number {
   const mark = step.getAttribute('data-waymark-step')?.trim();
   if (mark) return bound(mark) ?? all.indexOf(step) + 1;
-  const legend = Array.from(step.children).find((c) => c.tagName.toUpperCase() === 'LEGEND');
+  const legend = Array.from(step.children).find((c) => tagOf(c) === 'LEGEND');
   const text = legend ? safeText(legend) : undefined;
   return text ?? all.indexOf(step) + 1;
 }
@@ -186,8 +172,8 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     let known = identities.get(form);
     if (known) return known;
     // getAttribute, not form.id / form.name: a field named "id" or "name" would shadow those.
-    const id = bound(form.getAttribute('id'));
-    const name = bound(form.getAttribute('name'));
+    const id = attrText(form, 'id');
+    const name = attrText(form, 'name');
     const action = form.getAttribute('action');
     known = { selector: cssPath(form) };
     if (id) known.id = id;
@@ -258,47 +244,27 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     emit('form_step', form, state, info);
   };
 
-  const onFocusIn = (event: Event): void => {
-    try {
-      const t = target(event);
-      if (!t) return;
-      const state = start(t.form);
-      const all = stepContainers(t.form);
-      const step = all.find((s) => s.contains(t.field));
-      if (step) reach(t.form, state, step, all);
-    } catch {
-      /* never break the host page */
-    }
+  /** What each field event means for the funnel; submit is handled on its own (its target is the form). */
+  const onField: Record<string, (form: HTMLFormElement, field: Element) => void> = {
+    focusin(form, field) {
+      const state = start(form);
+      const all = stepContainers(form);
+      const step = all.find((s) => s.contains(field));
+      if (step) reach(form, state, step, all);
+    },
+    input(form, field) {
+      start(form);
+      dirty.add(field);
+    },
+    change: (form, field) => complete(form, field),
+    focusout(form, field) {
+      if (dirty.has(field)) complete(form, field);
+    },
   };
-
-  const onInput = (event: Event): void => {
-    try {
-      const t = target(event);
-      if (!t) return;
-      start(t.form);
-      dirty.add(t.field);
-    } catch {
-      /* never break the host page */
-    }
-  };
-
-  const onChange = (event: Event): void => {
-    try {
-      const t = target(event);
-      if (t) complete(t.form, t.field);
-    } catch {
-      /* never break the host page */
-    }
-  };
-
-  const onFocusOut = (event: Event): void => {
-    try {
-      const t = target(event);
-      if (t && dirty.has(t.field)) complete(t.form, t.field);
-    } catch {
-      /* never break the host page */
-    }
-  };
+  const onFieldEvent = quiet((event: Event) => {
+    const t = target(event);
+    if (t) onField[event.type]!(t.form, t.field);
+  });
 
   /**
    * Judge a submit once the site's handlers ran: not prevented, the browser
@@ -313,7 +279,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     if (prevented && !rejected && !final) {
       // Valid so far: give async validation and the re-render time (react-hook-form,
       // Formik), unless the page or route is being left first.
-      pending.timer = setTimeout(() => guard(() => decide(form, state, true)), REJECT_CHECK_MS);
+      pending.timer = setTimeout(quiet(() => decide(form, state, true)), REJECT_CHECK_MS);
       return;
     }
     clearTimeout(pending.timer);
@@ -322,49 +288,39 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     emit(rejected ? 'form_reject' : 'form_submit', form, state);
   };
   const decideAll = (): void => {
-    for (const [form, state] of forms) guard(() => decide(form, state, true));
+    for (const [form, state] of forms) quiet(decide)(form, state, true);
   };
 
-  const onSubmit = (event: Event): void => {
-    guard(() => {
-      const form = eventElement(event);
-      if (!form || form.tagName.toUpperCase() !== 'FORM' || isIgnored(form, ignore())) return;
-      const state = start(form as HTMLFormElement);
-      if (state.deciding) decide(form as HTMLFormElement, state, true);
-      // This listener runs first (capture phase): look again after the site's handlers.
-      state.deciding = { event, timer: setTimeout(() => guard(() => decide(form as HTMLFormElement, state, false)), 0) };
-    });
-  };
+  const onSubmit = quiet((event: Event) => {
+    const form = eventElement(event) as HTMLFormElement | null;
+    if (!form || tagOf(form) !== 'FORM' || isIgnored(form, ignore())) return;
+    const state = start(form);
+    if (state.deciding) decide(form, state, true);
+    // This listener runs first (capture phase): look again after the site's handlers.
+    state.deciding = { event, timer: setTimeout(quiet(() => decide(form, state, false)), 0) };
+  });
 
   // Steps that become visible (wizards that show the next fieldset, SPA steps rendered in place).
   const MO = (ctx.win as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver;
   const observer = MO ? new MO(() => checkSteps()) : undefined;
-  const watch = (form: HTMLFormElement): void => {
-    try {
-      observer?.observe(form, {
-        subtree: true,
-        childList: true,
-        attributes: true,
-        attributeFilter: ['hidden', 'style', 'class', 'open', 'aria-hidden', 'data-waymark-step'],
-      });
-    } catch {
-      /* never break the host page */
+  const watch = quiet((form: HTMLFormElement) =>
+    observer?.observe(form, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['hidden', 'style', 'class', 'open', 'aria-hidden', 'data-waymark-step'],
+    }),
+  );
+  const checkSteps = quiet(() => {
+    for (const [form, state] of forms) {
+      if (state.submitted || state.abandoned || !form.isConnected) continue;
+      const all = stepContainers(form);
+      const now = new Set(all.filter((s) => isVisible(s, ctx.win)));
+      const appeared = all.find((s) => now.has(s) && !state.visible.has(s));
+      state.visible = now;
+      if (appeared) reach(form, state, appeared, all);
     }
-  };
-  const checkSteps = (): void => {
-    try {
-      for (const [form, state] of forms) {
-        if (state.submitted || state.abandoned || !form.isConnected) continue;
-        const all = stepContainers(form);
-        const now = new Set(all.filter((s) => isVisible(s, ctx.win)));
-        const appeared = all.find((s) => now.has(s) && !state.visible.has(s));
-        state.visible = now;
-        if (appeared) reach(form, state, appeared, all);
-      }
-    } catch {
-      /* never break the host page */
-    }
-  };
+  });
 
   const abandon = (reason: 'leave' | 'route'): void => {
     // A submit still being judged is judged now, before the page or route goes.
@@ -372,13 +328,9 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     for (const [form, state] of forms) {
       if (state.submitted || state.abandoned) continue;
       state.abandoned = true;
-      try {
-        const extra: Record<string, unknown> = { fieldsCompleted: state.completed.size, reason };
-        if (state.lastField) extra.lastField = state.lastField;
-        emit('form_abandon', form, state, undefined, extra);
-      } catch {
-        /* never break the host page */
-      }
+      const extra: Record<string, unknown> = { fieldsCompleted: state.completed.size, reason };
+      if (state.lastField) extra.lastField = state.lastField;
+      quiet(emit)('form_abandon', form, state, undefined, extra);
     }
   };
 
@@ -391,19 +343,13 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     observer?.disconnect();
   });
 
-  const listeners: Array<[string, (e: Event) => void]> = [
-    ['focusin', onFocusIn],
-    ['input', onInput],
-    ['change', onChange],
-    ['focusout', onFocusOut],
-    ['submit', onSubmit],
-  ];
-  const opts: AddEventListenerOptions = { capture: true, passive: true };
-  for (const [type, fn] of listeners) ctx.doc.addEventListener(type, fn, opts);
+  const offFields = listen(ctx.doc, Object.keys(onField), onFieldEvent, PASSIVE);
+  const offSubmit = listen(ctx.doc, 'submit', onSubmit, PASSIVE);
 
   return () => {
     for (const state of forms.values()) if (state.deciding) clearTimeout(state.deciding.timer);
-    for (const [type, fn] of listeners) ctx.doc.removeEventListener(type, fn, opts);
+    offFields();
+    offSubmit();
     observer?.disconnect();
     offLeave();
     offRoute();

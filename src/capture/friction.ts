@@ -1,7 +1,8 @@
 /** Friction: `rage_click` (a burst of clicks on one spot) and `dead_click` (a click after which nothing happens). */
 import type { FrictionOptions } from '../types';
 import type { CaptureContext, CaptureModule } from './context';
-import { actionableAncestor, describeElement, eventElement, isIgnored } from './element';
+import { listen } from '../lib/guard';
+import { actionableAncestor, describeIn, eventElement, isIgnored, PASSIVE, quiet } from './element';
 
 type RageOptions = Pick<FrictionOptions, 'rageClicks' | 'rageWindowMs' | 'rageRadiusPx'>;
 
@@ -52,9 +53,8 @@ export function createRageDetector(o: RageOptions): RageDetector {
 
 // Focus moving here means the click opened something to type into or a dialog.
 const FOCUS_CHANGE = 'input,textarea,select,[contenteditable],dialog,dialog *,[role=dialog],[role=dialog] *,[role=alertdialog] *';
-const PASSIVE: AddEventListenerOptions = { capture: true, passive: true };
 // Events that show the page did something after a click.
-const SIGNALS = ['popstate', 'hashchange', 'submit', 'invalid', 'scroll'] as const;
+const SIGNALS = ['popstate', 'hashchange', 'submit', 'invalid', 'scroll'];
 
 /** When a click started: the ctx clock and the performance clock (which request entries use). */
 type Since = { at: number; perf: number };
@@ -81,11 +81,8 @@ export const captureFriction: CaptureModule = (ctx: CaptureContext) => {
   const pending = new Map<Element, number>();
   let down: { el: Element; at: number; perf: number } | null = null;
 
-  const describe = (el: Element) =>
-    describeElement(el, { scrub: ctx.scrub, ignoreSelector: ctx.privacy.ignoreSelector, pageHost: win.location?.hostname });
-
   const reportBurst = (clicks: number, el: Element | null): void => {
-    if (clicks && el) ctx.emit('rage_click', { properties: { clicks }, target: describe(el) }, el);
+    if (clicks && el) ctx.emit('rage_click', { properties: { clicks }, target: describeIn(ctx, el) }, el);
   };
   const endBurst = (): void => {
     win.clearTimeout(burstTimer);
@@ -145,74 +142,64 @@ export const captureFriction: CaptureModule = (ctx: CaptureContext) => {
     if (resources) onResources(resources.takeRecords());
     const dead =
       lastChange < since.at && lastRequest < since.perf && win.location.href === href && !followsLink(el, event);
-    if (dead && el.isConnected) ctx.emit('dead_click', { target: describe(el) }, el);
+    if (dead && el.isConnected) ctx.emit('dead_click', { target: describeIn(ctx, el) }, el);
     if (!pending.size && ctx.now() >= armedUntil) disarm();
   };
 
-  const onPointerDown = (event: Event): void => {
-    try {
-      const el = actionableAncestor(eventElement(event));
-      if (!el) return;
-      // Menus often open on pointerdown: changes from here on count for the click.
-      down = { el, at: ctx.now(), perf: perfNow() };
-      arm();
-    } catch {
-      /* never break the host page */
-    }
-  };
+  const onPointerDown = quiet((event: Event) => {
+    const el = actionableAncestor(eventElement(event));
+    if (!el) return;
+    // Menus often open on pointerdown: changes from here on count for the click.
+    down = { el, at: ctx.now(), perf: perfNow() };
+    arm();
+  });
 
-  const onClick = (event: Event): void => {
-    try {
-      const origin = eventElement(event);
-      if (!origin || isIgnored(origin, ctx.privacy.ignoreSelector)) return;
-      const now = ctx.now();
-      const act = actionableAncestor(origin);
-      const e = event as MouseEvent;
-      // detail 0: a keyboard or scripted click, which has no position.
-      if (e.detail > 0) {
-        reportBurst(rage.click(e.clientX, e.clientY, now), burstEl);
-        if (rage.size() === 1) burstEl = act ?? origin;
-        win.clearTimeout(burstTimer);
-        burstTimer = win.setTimeout(endBurst, friction.rageWindowMs + 1);
-      }
-      if (!act || pending.has(act)) return;
-      const since: Since =
-        down && down.el === act && now - down.at <= friction.deadClickMs ? down : { at: now, perf: perfNow() };
-      down = null;
-      arm();
-      const href = win.location.href;
-      pending.set(
-        act,
-        win.setTimeout(() => judge(act, since, href, event), friction.deadClickMs),
-      );
-    } catch {
-      /* never break the host page */
+  const onClick = quiet((event: Event) => {
+    const origin = eventElement(event);
+    if (!origin || isIgnored(origin, ctx.privacy.ignoreSelector)) return;
+    const now = ctx.now();
+    const act = actionableAncestor(origin);
+    const e = event as MouseEvent;
+    // detail 0: a keyboard or scripted click, which has no position.
+    if (e.detail > 0) {
+      reportBurst(rage.click(e.clientX, e.clientY, now), burstEl);
+      if (rage.size() === 1) burstEl = act ?? origin;
+      win.clearTimeout(burstTimer);
+      burstTimer = win.setTimeout(endBurst, friction.rageWindowMs + 1);
     }
-  };
+    if (!act || pending.has(act)) return;
+    const since: Since =
+      down && down.el === act && now - down.at <= friction.deadClickMs ? down : { at: now, perf: perfNow() };
+    down = null;
+    arm();
+    const href = win.location.href;
+    pending.set(
+      act,
+      win.setTimeout(() => judge(act, since, href, event), friction.deadClickMs),
+    );
+  });
 
   // Focus moving to a field or into a dialog; a clicked button taking focus does not count.
-  const onFocus = (event: Event): void => {
-    try {
-      const el = eventElement(event);
-      if (el && el.matches(FOCUS_CHANGE) && !actionableAncestor(el)) changed();
-    } catch {
-      /* never break the host page */
-    }
-  };
+  const onFocus = quiet((event: Event) => {
+    const el = eventElement(event);
+    if (el && el.matches(FOCUS_CHANGE) && !actionableAncestor(el)) changed();
+  });
   // The window itself losing focus: a popup, a new tab or a native dialog opened.
   const onBlur = (event: Event): void => {
     if (event.target === win) changed();
   };
-  const onNavigate = (): void => changed();
   const nav = (win as Window & { navigation?: EventTarget }).navigation;
 
-  win.addEventListener('pointerdown', onPointerDown, PASSIVE);
-  win.addEventListener('click', onClick, PASSIVE);
-  win.addEventListener('focusin', onFocus, PASSIVE);
-  win.addEventListener('blur', onBlur, PASSIVE);
-  for (const type of SIGNALS) win.addEventListener(type, changed, PASSIVE);
-  doc.addEventListener('visibilitychange', changed, PASSIVE);
-  nav?.addEventListener?.('navigate', onNavigate);
+  const offs = [
+    listen(win, 'pointerdown', onPointerDown, PASSIVE),
+    listen(win, 'click', onClick, PASSIVE),
+    listen(win, 'focusin', onFocus, PASSIVE),
+    listen(win, 'blur', onBlur, PASSIVE),
+    listen(win, SIGNALS, changed, PASSIVE),
+    listen(doc, 'visibilitychange', changed, PASSIVE),
+  ];
+  // The Navigation API (Chromium) sees navigations no other event shows.
+  if (typeof nav?.addEventListener == 'function') offs.push(listen(nav as EventTarget, 'navigate', changed, false));
 
   const cancelPending = (): void => {
     pending.forEach((timer) => win.clearTimeout(timer));
@@ -235,12 +222,6 @@ export const captureFriction: CaptureModule = (ctx: CaptureContext) => {
     cancelPending();
     offLeave();
     offRoute();
-    win.removeEventListener('pointerdown', onPointerDown, PASSIVE);
-    win.removeEventListener('click', onClick, PASSIVE);
-    win.removeEventListener('focusin', onFocus, PASSIVE);
-    win.removeEventListener('blur', onBlur, PASSIVE);
-    for (const type of SIGNALS) win.removeEventListener(type, changed, PASSIVE);
-    doc.removeEventListener('visibilitychange', changed, PASSIVE);
-    nav?.removeEventListener?.('navigate', onNavigate);
+    for (const off of offs) off();
   };
 };

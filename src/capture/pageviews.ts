@@ -1,5 +1,7 @@
+import { listen } from '../lib/guard';
 import { isHashRoute, routeKey } from '../lib/url';
 import type { CaptureContext } from './context';
+import { PASSIVE, quiet } from './element';
 
 /** Poll interval while a page view is pending (ms). */
 const TICK = 50;
@@ -87,13 +89,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
   };
 
   /** Send the pending page view now, if there is one. Never throws. */
-  const settle = (): void => {
-    try {
-      flush();
-    } catch {
-      /* never break the host page */
-    }
-  };
+  const settle = quiet(flush);
 
   const tick = (): void => {
     const p = pending;
@@ -112,21 +108,17 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
   };
 
   /** The URL may have changed: a new route starts a pending page view, or updates the pending one. */
-  const changed = (): void => {
-    try {
-      const key = keyOf();
-      if (key === target) return; // query-only, anchor, hash-router normalisation
-      locate();
-      if (pending) pending.stable = 0;
-      else {
-        const title = doc.title;
-        pending = { from: lastUrl, title, seen: title, ticks: 0, stable: 0 };
-        timer = setInterval(tick, TICK);
-      }
-    } catch {
-      /* never break the host page */
+  const changed = quiet(() => {
+    const key = keyOf();
+    if (key === target) return; // query-only, anchor, hash-router normalisation
+    locate();
+    if (pending) pending.stable = 0;
+    else {
+      const title = doc.title;
+      pending = { from: lastUrl, title, seen: title, ticks: 0, stable: 0 };
+      timer = setInterval(tick, TICK);
     }
-  };
+  });
 
   const push = hist.pushState;
   const replace = hist.replaceState;
@@ -146,10 +138,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
   };
   hist.pushState = patched.push;
   hist.replaceState = patched.replace;
-  win.addEventListener('popstate', changed);
-  win.addEventListener('hashchange', changed);
-  const opts = { capture: true, passive: true };
-  for (const type of INTERACTIONS) win.addEventListener(type, settle, opts);
+  const offs = [listen(win, ['popstate', 'hashchange'], changed, false), listen(win, INTERACTIONS, settle, PASSIVE)];
   const offLeave = ctx.onLeave(settle);
   const offBefore = ctx.beforeEvent?.(settle);
   const restore = (e: Event) => {
@@ -158,7 +147,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     locate();
     view();
   };
-  win.addEventListener('pageshow', restore);
+  offs.push(listen(win, 'pageshow', restore, false));
 
   const d = doc as Document & { prerendering?: boolean };
   const start = () => {
@@ -172,10 +161,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     // Only undo our patch if nobody patched on top of it since.
     if (hist.pushState === patched.push) hist.pushState = push;
     if (hist.replaceState === patched.replace) hist.replaceState = replace;
-    win.removeEventListener('popstate', changed);
-    win.removeEventListener('hashchange', changed);
-    win.removeEventListener('pageshow', restore);
-    for (const type of INTERACTIONS) win.removeEventListener(type, settle, opts);
+    for (const off of offs) off();
     doc.removeEventListener('prerenderingchange', start);
     offLeave();
     offBefore?.();
