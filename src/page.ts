@@ -1,5 +1,5 @@
 import { routeKey } from './lib/url';
-import { maskText } from './privacy';
+import { maskText, showMasks } from './privacy';
 import type { PageInfo } from './types';
 
 /** Raw facts about a page, before scrubbing. */
@@ -32,12 +32,9 @@ function describe(raw: RawPage, scrub: (url: string) => string): PageInfo {
   let path = '/';
   try {
     // From the scrubbed URL, so whatever scrubbing masked in a path segment stays masked here.
-    path = decodeMask(routeKey(new URL(url)));
+    path = showMasks(routeKey(new URL(url)));
   } catch {
     /* not a URL: keep '/' rather than anything unscrubbed */
   }
   return { url, path, title: maskText(raw.title), referrer: scrub(raw.referrer) };
 }
-
-/** Masks such as `[email]` are percent-encoded inside a URL path; show them as written. */
-const decodeMask = (path: string) => path.replace(/%5B(\w+)%5D/g, '[$1]');

@@ -3,6 +3,7 @@
  * wherever they appear (URLs, titles, referrers, campaign values, text), and
  * sensitive query parameters are removed by name. Plus browser privacy signals.
  */
+import { isHashRoute } from './lib/url';
 
 /** Query parameters always removed from URLs that leave the page (names containing a sensitive word go too). */
 export const DEFAULT_SCRUB_PARAMS = [
@@ -129,15 +130,18 @@ export function scrubUrl(url: string, params: readonly string[], base?: string):
   u.password = '';
   u.pathname = maskPath(u.pathname);
   const hash = u.hash;
-  if (hash.startsWith('#/') || hash.startsWith('#!/')) {
+  if (isHashRoute(hash)) {
     // `#/route?token=x`: keep a hash route's path, masked; drop its parameters.
     u.hash = maskPath(hash.split(/[?&=]/)[0]!);
   } else if (hash.includes('=') || maskSecrets(decode(hash)) !== decode(hash)) {
     // `#access_token=…`, `#code=…&state=…`, `#jane@x.com`: not an anchor.
     u.hash = '';
   }
-  return u.href.replace(/%5B(email|secret)%5D/gi, '[$1]');
+  return showMasks(u.href);
 }
+
+/** Masks are percent-encoded inside a URL (`%5Bemail%5D`): show them as written. */
+export const showMasks = (text: string): string => text.replace(/%5B(email|secret)%5D/gi, '[$1]');
 
 /** True when the visitor sends Global Privacy Control (and/or DNT when asked to respect it). */
 export function privacySignal(nav: Navigator | undefined, respectGPC: boolean, respectDNT: boolean): boolean {
