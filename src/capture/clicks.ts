@@ -1,7 +1,7 @@
 /** Auto-capture of clicks on links, buttons and `data-waymark` elements. */
 import { listen } from '../lib/guard';
 import type { CaptureContext, CaptureModule } from './context';
-import { actionableAncestor, describeIn, eventElement, isIgnored, PASSIVE, quiet } from './element';
+import { actionableAncestor, describeIn, eventElement, isIgnored, LINK, PASSIVE, quiet } from './element';
 
 const PROP_PREFIX = 'data-waymark-prop-';
 
@@ -32,7 +32,7 @@ export const captureClicks: CaptureModule = (ctx: CaptureContext) =>
       const origin = eventElement(event);
       const el = actionableAncestor(origin);
       if (!el || !origin) return;
-      if (middle && !el.matches('a[href],area[href]')) return;
+      if (middle && !el.matches(LINK)) return;
       // The clicked element and all its ancestors (which include the actionable one) must not be ignored.
       if (isIgnored(origin, ctx.privacy.ignoreSelector)) return;
       const mark = el.getAttribute('data-waymark')?.trim();

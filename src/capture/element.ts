@@ -3,9 +3,12 @@ import type { TargetInfo } from '../types';
 import { maskText } from '../privacy';
 import type { CaptureContext } from './context';
 
+/** Links a visitor can follow. */
+export const LINK = 'a[href],area[href]';
+
 /** What counts as something a visitor acts on (a click on plain content is not captured). */
 export const ACTIONABLE =
-  'a[href],area[href],button,input[type=submit],input[type=button],input[type=reset],input[type=image],' +
+  LINK + ',button,input[type=submit],input[type=button],input[type=reset],input[type=image],' +
   '[role=button],[role=link],[data-waymark]';
 
 /** The ignore selector used when the configured one is not a valid selector. */

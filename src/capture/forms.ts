@@ -17,8 +17,8 @@ interface FormState {
   step?: string | number;
   completed: Set<Element>;
   lastField?: string;
-  submitted: boolean;
-  abandoned: boolean;
+  /** Submitted (and not rejected) or abandoned: the funnel is over, nothing more is reported. */
+  done?: boolean;
   /** A submit whose outcome (sent or rejected) is decided once the site's handlers ran. */
   deciding?: { event: Event; timer: ReturnType<typeof setTimeout> };
 }
@@ -208,7 +208,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     let state = forms.get(form);
     if (state) return state;
     identify(form);
-    state = { visible: new Set(), completed: new Set(), submitted: false, abandoned: false };
+    state = { visible: new Set(), completed: new Set() };
     for (const step of stepContainers(form)) if (isVisible(step, ctx.win)) state.visible.add(step);
     // Emitted before the state is stored: a pending page view sent first may end the previous
     // route (which clears the forms), and this funnel belongs to the new one.
@@ -284,7 +284,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     }
     clearTimeout(pending.timer);
     state.deciding = undefined;
-    if (!rejected) state.submitted = true;
+    if (!rejected) state.done = true;
     emit(rejected ? 'form_reject' : 'form_submit', form, state);
   };
   const decideAll = (): void => {
@@ -313,7 +313,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
   );
   const checkSteps = quiet(() => {
     for (const [form, state] of forms) {
-      if (state.submitted || state.abandoned || !form.isConnected) continue;
+      if (state.done || !form.isConnected) continue;
       const all = stepContainers(form);
       const now = new Set(all.filter((s) => isVisible(s, ctx.win)));
       const appeared = all.find((s) => now.has(s) && !state.visible.has(s));
@@ -326,8 +326,8 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     // A submit still being judged is judged now, before the page or route goes.
     decideAll();
     for (const [form, state] of forms) {
-      if (state.submitted || state.abandoned) continue;
-      state.abandoned = true;
+      if (state.done) continue;
+      state.done = true;
       const extra: Record<string, unknown> = { fieldsCompleted: state.completed.size, reason };
       if (state.lastField) extra.lastField = state.lastField;
       quiet(emit)('form_abandon', form, state, undefined, extra);

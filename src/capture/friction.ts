@@ -2,7 +2,7 @@
 import type { FrictionOptions } from '../types';
 import type { CaptureContext, CaptureModule } from './context';
 import { listen } from '../lib/guard';
-import { actionableAncestor, describeIn, eventElement, isIgnored, PASSIVE, quiet } from './element';
+import { actionableAncestor, describeIn, eventElement, isIgnored, LINK, PASSIVE, quiet } from './element';
 
 type RageOptions = Pick<FrictionOptions, 'rageClicks' | 'rageWindowMs' | 'rageRadiusPx'>;
 
@@ -61,7 +61,7 @@ type Since = { at: number; perf: number };
 
 /** True for a link whose default action (a navigation, a new tab, a download) was not cancelled. */
 function followsLink(el: Element, event: Event): boolean {
-  if (event.defaultPrevented || !el.matches('a[href],area[href]')) return false;
+  if (event.defaultPrevented || !el.matches(LINK)) return false;
   const href = (el.getAttribute('href') ?? '').trim().toLowerCase();
   return href !== '' && href !== '#' && !href.startsWith('javascript:');
 }
