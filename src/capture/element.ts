@@ -96,10 +96,11 @@ function matches(el: Element, selector: string): boolean {
  * element), so a click on an inner icon or span counts for its button; `null`
  * for plain content.
  */
-export function actionableAncestor(el: Element | null): Element | null {
-  for (let node = el; node; node = parentOf(node)) {
-    if (matches(node, ACTIONABLE)) return node;
-  }
+export const actionableAncestor = (el: Element | null): Element | null => closestAcross(el, ACTIONABLE);
+
+/** Like `closest`, but stepping out of shadow roots to their host; never throws on a bad selector. */
+function closestAcross(el: Element | null, selector: string): Element | null {
+  for (let node = el; node; node = parentOf(node)) if (matches(node, selector)) return node;
   return null;
 }
 
@@ -111,10 +112,7 @@ export function isIgnored(el: Element, ignoreSelector: string): boolean {
   } catch {
     selector = FALLBACK_IGNORE; // a bad selector must not switch ignoring off
   }
-  for (let node: Element | null = el; node; node = parentOf(node)) {
-    if (matches(node, selector)) return true;
-  }
-  return false;
+  return !!closestAcross(el, selector);
 }
 
 /** True for an element that switches editing on itself (`contenteditable` other than "false"). */

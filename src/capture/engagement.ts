@@ -32,8 +32,10 @@ export function createEngagementClock(now: () => number, visible = true, idleMs 
   let until = -1;
   let visibleSince = visible ? now() : -1;
 
+  /** Engaged time of the current window up to `t` (0 when there is none). */
+  const current = (t: number): number => (from >= 0 ? Math.max(0, Math.min(until, t) - from) : 0);
   const close = (t: number): void => {
-    if (from >= 0) engaged += Math.max(0, Math.min(until, t) - from);
+    engaged += current(t);
     from = -1;
   };
   const activity = (): void => {
@@ -62,10 +64,7 @@ export function createEngagementClock(now: () => number, visible = true, idleMs 
       visibleSince = -1;
     },
     onActivity: activity,
-    engagedMs() {
-      const t = now();
-      return Math.round(engaged + (from >= 0 ? Math.max(0, Math.min(until, t) - from) : 0));
-    },
+    engagedMs: () => Math.round(engaged + current(now())),
     visibleMs() {
       return Math.round(seen + (visibleSince >= 0 ? now() - visibleSince : 0));
     },

@@ -138,16 +138,19 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
   };
   hist.pushState = patched.push;
   hist.replaceState = patched.replace;
-  const offs = [listen(win, ['popstate', 'hashchange'], changed, false), listen(win, INTERACTIONS, settle, PASSIVE)];
-  const offLeave = ctx.onLeave(settle);
-  const offBefore = ctx.beforeEvent?.(settle);
   const restore = (e: Event) => {
     if (!(e as PageTransitionEvent).persisted) return;
     settle();
     locate();
     view();
   };
-  offs.push(listen(win, 'pageshow', restore, false));
+  const offs = [
+    listen(win, ['popstate', 'hashchange'], changed, false),
+    listen(win, INTERACTIONS, settle, PASSIVE),
+    listen(win, 'pageshow', restore, false),
+  ];
+  const offLeave = ctx.onLeave(settle);
+  const offBefore = ctx.beforeEvent?.(settle);
 
   const d = doc as Document & { prerendering?: boolean };
   const start = () => {
