@@ -139,23 +139,22 @@ function stepContainers(form: Element): Element[] {
 /** A step's name: its `data-waymark-step` value, its legend (masked) or its 1-based index. */
 function stepName(step: Element, all: Element[]): string | number {
   const mark = step.getAttribute('data-waymark-step')?.trim();
-  if (mark) return bound(mark) ?? all.indexOf(step) + 1;
-  const legend = Array.from(step.children).find((c) => tagOf(c) === 'LEGEND');
-  const text = legend ? safeText(legend) : undefined;
-  return text ?? all.indexOf(step) + 1;
+  const legend = mark ? undefined : Array.from(step.children).find((c) => tagOf(c) === 'LEGEND');
+  return (mark ? bound(mark) : legend && safeText(legend)) ?? all.indexOf(step) + 1;
 }
 
+/** True when an element is rendered and visible: `checkVisibility()` where there is one, else computed styles. */
 function isVisible(el: Element, win: Window): boolean {
   if (!el.isConnected) return false;
-  // The `hidden` attribute first: some DOMs (happy-dom) lack the UA stylesheet rule that hides it.
-  for (let node: Element | null = el; node; node = node.parentElement) if (node.hasAttribute('hidden')) return false;
   const check = (el as Element & { checkVisibility?: (o?: object) => boolean }).checkVisibility;
-  if (typeof check === 'function') return check.call(el, { visibilityProperty: true });
+  const native = typeof check === 'function';
   for (let node: Element | null = el; node; node = node.parentElement) {
-    const style = win.getComputedStyle?.(node);
+    // The `hidden` attribute always: some DOMs (happy-dom) lack the UA stylesheet rule that hides it.
+    if (node.hasAttribute('hidden')) return false;
+    const style = native ? null : win.getComputedStyle?.(node);
     if (style && (style.display === 'none' || style.visibility === 'hidden')) return false;
   }
-  return true;
+  return native ? check.call(el, { visibilityProperty: true }) : true;
 }
 
 /** Capture form funnels. Listens in the capture phase on the document, before the page's own handlers. */
