@@ -179,17 +179,16 @@ function labelOf(el: Element, ignoreSelector?: string): string | undefined {
   return aria ?? attrText(el, 'title') ?? attrText(el.querySelector('img[alt]'), 'alt');
 }
 
-/** Link facts: scrubbed href, outbound and download flags. */
-function linkOf(el: Element, opts: DescribeOptions): Pick<TargetInfo, 'href' | 'outbound' | 'download'> {
+/** Add link facts to `out`: scrubbed href, outbound and download flags. */
+function addLink(el: Element, opts: DescribeOptions, out: TargetInfo): void {
   const attr = el.getAttribute('href') ?? el.getAttribute('xlink:href');
-  if (attr === null || !matches(el, 'a,area')) return {};
+  if (attr === null || !matches(el, 'a,area')) return;
   let url: URL;
   try {
     url = new URL(attr, el.ownerDocument?.baseURI);
   } catch {
-    return {};
+    return;
   }
-  const out: Pick<TargetInfo, 'href' | 'outbound' | 'download'> = {};
   const protocol = url.protocol;
   if (protocol === 'http:' || protocol === 'https:') {
     out.href = opts.scrub(url.href);
@@ -203,7 +202,6 @@ function linkOf(el: Element, opts: DescribeOptions): Pick<TargetInfo, 'href' | '
     if (el.hasAttribute('download')) out.download = true;
   }
   // javascript: and other schemes: no href.
-  return out;
 }
 
 function bareHost(host: string): string {
@@ -221,7 +219,7 @@ export function describeElement(el: Element, opts: DescribeOptions): TargetInfo 
   if (id) info.id = id;
   const text = labelOf(el, opts.ignoreSelector);
   if (text) info.text = text;
-  Object.assign(info, linkOf(el, opts));
+  addLink(el, opts, info);
   return info;
 }
 
