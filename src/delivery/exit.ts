@@ -4,6 +4,7 @@
  * loses nor resends anything.
  */
 import type { KV } from '../storage';
+import { utf8Bytes } from '../lib/plain';
 import { nextBatch, type Sized } from './batcher';
 import type { Rec } from './store';
 
@@ -90,4 +91,39 @@ export function handOver<T extends Sized>(
     rest = rest.slice(chunk.length);
   }
   return { handed, used };
+}
+
+/**
+ * Beacon what fits in the budget, oldest first; an event the wire format
+ * cannot encode is dropped (`unencodable`), not a reason to stop.
+ */
+export function beaconAll<T extends Sized & { rec: { key: string } }>(
+  todo: T[],
+  limits: { budget: number; maxBytes: number; size: number },
+  to: {
+    encode(chunk: T[]): string;
+    encodes(item: T): boolean;
+    beacon(body: string): boolean;
+    settle(items: T[], state: 'done' | 'dropped', reason?: 'unencodable'): void;
+  },
+): void {
+  const tryEncode = (chunk: T[]) => {
+    try {
+      return to.encode(chunk);
+    } catch {
+      return undefined;
+    }
+  };
+  let { budget } = limits;
+  let rest = todo;
+  while (rest.length && budget > 0) {
+    const { handed, used } = handOver(rest, { ...limits, budget }, tryEncode, utf8Bytes, to.beacon);
+    to.settle(handed, 'done');
+    budget -= used;
+    rest = rest.slice(handed.length);
+    // Stopped by the budget or a refused beacon: the rest waits for the next page load.
+    if (!rest.length || to.encodes(rest[0]!)) return;
+    to.settle([rest[0]!], 'dropped', 'unencodable');
+    rest = rest.slice(1);
+  }
 }
