@@ -1,4 +1,5 @@
 /** Stage rules: validate and compile once, then match each event cheaply. */
+import { hostOf } from '../lib/url';
 import type { StageRule, WaymarkEvent } from '../types';
 import { compileHostGlob, compilePathGlob, pathGlobKey, pathKeys } from './glob';
 
@@ -22,8 +23,8 @@ export interface CompiledRule {
   readonly paths?: readonly RegExp[];
   /** Path segments one of which a matching path must have; absent when some glob has none. */
   readonly pathKeys?: readonly string[];
-  readonly query?: ReadonlyArray<readonly [key: string, value: string]>;
   readonly referrers?: readonly RegExp[];
+  readonly query?: ReadonlyArray<readonly [key: string, value: string]>;
   readonly selector?: string;
   readonly match?: (event: WaymarkEvent) => boolean;
   /** Reports a throwing `match` once. */
@@ -37,127 +38,87 @@ export interface StageMatch {
 }
 
 const FIELDS = ['stage', 'name', 'type', 'path', 'selector', 'event', 'query', 'referrer', 'match'];
+const NON_EMPTY = 'must be a non-empty string';
 
-type Fail = (field: string, problem: string) => null;
+/** Rejects the rule being compiled: `compileOne` logs "stage rule <label> skipped: `<field>` <problem>". */
+function bad(problem: string, field?: string): never {
+  throw Error(field ? `\`${field}\` ${problem}` : problem);
+}
 
-function list(value: unknown, field: string, fail: Fail): string[] | null {
+/** A string or a non-empty list of non-empty strings, as a list. */
+function list(value: unknown, field: string): string[] {
   const items = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(items) || !items.length) return fail(field, 'must be a string or a non-empty array of strings');
-  for (const item of items) {
-    if (typeof item !== 'string' || !item) return fail(field, 'must contain only non-empty strings');
-  }
-  return items as string[];
+  if (!Array.isArray(items) || !items.length) bad(NON_EMPTY + ' or array of them', field);
+  for (const item of items) if (typeof item !== 'string' || !item) bad(NON_EMPTY + ' or array of them', field);
+  return items;
 }
 
-function validSelector(selector: string): boolean {
-  if (typeof document === 'undefined') return true;
+function globs(value: unknown, field: string, compile: (glob: string) => RegExp | null, what: string): RegExp[] {
+  return list(value, field).map((glob) => compile(glob) ?? bad(`"${glob}" is not a valid ${what}`, field));
+}
+
+function queryPairs(query: unknown): Array<readonly [string, string]> {
+  const entries = query && typeof query === 'object' && !Array.isArray(query) ? Object.entries(query) : [];
+  if (!entries.length) bad('must be an object of parameter: value', 'query');
+  return entries.map(([key, value]) => {
+    // A name, or a prefix ending in one `*` (`utm_*`); a lone `*` would be any parameter.
+    if (!/^[^*]+\*?$/.test(key)) bad(`parameter "${key}" must be a name, optionally ending in * (e.g. utm_*)`, 'query');
+    if (typeof value !== 'string' || !value) bad(`value of "${key}" ${NON_EMPTY} ('*' = present)`, 'query');
+    return [key.toLowerCase(), value];
+  });
+}
+
+function checkSelector(selector: unknown): string {
+  if (typeof selector !== 'string' || !selector.trim()) bad(NON_EMPTY, 'selector');
   try {
-    document.createDocumentFragment().querySelector(selector);
-    return true;
+    if (typeof document !== 'undefined') document.createDocumentFragment().querySelector(selector);
   } catch {
-    return false;
+    bad(`"${selector}" is not a valid CSS selector`, 'selector');
   }
+  return selector;
 }
 
-function compileOne(raw: unknown, index: number, stages: ReadonlySet<string>, order: readonly string[], log: (msg: string) => void): CompiledRule | null {
+/** `check(value)` for a field that is present, undefined for one that is absent. */
+const opt = <T>(value: unknown, check: (value: unknown) => T): T | undefined => (value === undefined ? undefined : check(value));
+
+function compileOne(raw: unknown, index: number, order: readonly string[], log: (msg: string) => void): CompiledRule | null {
   const rule = raw as Record<string, unknown>;
   const label = rule && typeof rule === 'object' && typeof rule.name === 'string' && rule.name ? `"${rule.name}" (#${index})` : `#${index}`;
-  const fail: Fail = (field, problem) => {
-    log(`stage rule ${label} skipped: ${field ? `\`${field}\` ` : ''}${problem}`);
+  try {
+    if (!rule || typeof rule !== 'object' || Array.isArray(rule)) bad('is not an object');
+    for (const key of Object.keys(rule)) if (!FIELDS.includes(key)) bad(`is not a rule field (one of ${FIELDS.join(', ')})`, key);
+    const { stage, name, type, path, selector, event, query, referrer, match } = rule;
+    if (typeof stage !== 'string' || !order.includes(stage)) {
+      bad(`${typeof stage === 'string' ? `"${stage}" ` : ''}is not in stages.order (${order.join(', ')})`, 'stage');
+    }
+    if (name !== undefined && (typeof name !== 'string' || !name)) bad(NON_EMPTY, 'name');
+    if ([type, path, selector, event, query, referrer, match].every((v) => v === undefined)) {
+      bad("has no condition and would match every event (use path: '/**' if you mean that)");
+    }
+    // Every field present, in one order: all compiled rules share one shape, so matching stays monomorphic and fast.
+    const out: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = {
+      name: (name as string | undefined) || `rule-${index}`,
+      stage,
+      types: opt(type, (v) => list(v, 'type')),
+      events: opt(event, (v) => new Set(list(v, 'event'))),
+      paths: opt(path, (v) => globs(v, 'path', compilePathGlob, 'path glob (use /segments with * and **)')),
+      pathKeys: undefined,
+      referrers: opt(referrer, (v) => globs(v, 'referrer', compileHostGlob, 'host glob (e.g. *.google.*)')),
+      query: opt(query, queryPairs),
+      selector: opt(selector, checkSelector),
+      match: opt(match, (v) => (typeof v === 'function' ? (v as CompiledRule['match']) : bad('must be a function (event) => boolean', 'match'))),
+      warn: (error) => {
+        out.warn = () => {};
+        log(`stage rule ${label}: \`match\` threw, treated as no match: ${String(error)}`);
+      },
+    };
+    const keys = out.paths && list(path, 'path').map(pathGlobKey);
+    if (!keys?.includes('')) out.pathKeys = keys;
+    return out;
+  } catch (error) {
+    log(`stage rule ${label} skipped: ${(error as Error)?.message}`);
     return null;
-  };
-  if (!rule || typeof rule !== 'object' || Array.isArray(rule)) return fail('', 'is not an object');
-  for (const key of Object.keys(rule)) if (!FIELDS.includes(key)) return fail(key, 'is not a rule field (one of ' + FIELDS.join(', ') + ')');
-  const { stage, name, type, path, selector, event, query, referrer, match } = rule;
-
-  if (typeof stage !== 'string' || !stage) return fail('stage', 'is missing or not a string');
-  if (!stages.has(stage)) return fail('stage', `"${stage}" is not in stages.order (${order.join(', ')})`);
-  if (name !== undefined && (typeof name !== 'string' || !name)) return fail('name', 'must be a non-empty string');
-  // Every field present, in one order: all compiled rules share one shape, so matching stays monomorphic and fast.
-  const out: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = {
-    name: (name as string | undefined) || `rule-${index}`,
-    stage,
-    types: undefined,
-    events: undefined,
-    paths: undefined,
-    pathKeys: undefined,
-    query: undefined,
-    referrers: undefined,
-    selector: undefined,
-    match: undefined,
-    warn: (error) => {
-      out.warn = () => {};
-      log(`stage rule ${label}: \`match\` threw, treated as no match: ${String(error)}`);
-    },
-  };
-  let conditions = 0;
-
-  if (type !== undefined) {
-    const types = list(type, 'type', fail);
-    if (!types) return null;
-    out.types = types;
-    conditions++;
   }
-  if (event !== undefined) {
-    const names = list(event, 'event', fail);
-    if (!names) return null;
-    out.events = new Set(names);
-    conditions++;
-  }
-  if (path !== undefined) {
-    const globs = list(path, 'path', fail);
-    if (!globs) return null;
-    const paths = [];
-    const keys = [];
-    for (const glob of globs) {
-      const re = compilePathGlob(glob);
-      if (!re) return fail('path', `"${glob}" is not a valid path glob (use /segments with * and **)`);
-      paths.push(re);
-      keys.push(pathGlobKey(glob));
-    }
-    out.paths = paths;
-    if (!keys.includes('')) out.pathKeys = keys;
-    conditions++;
-  }
-  if (referrer !== undefined) {
-    const globs = list(referrer, 'referrer', fail);
-    if (!globs) return null;
-    const res = [];
-    for (const glob of globs) {
-      const re = compileHostGlob(glob);
-      if (!re) return fail('referrer', `"${glob}" is not a valid host glob (e.g. *.google.*)`);
-      res.push(re);
-    }
-    out.referrers = res;
-    conditions++;
-  }
-  if (query !== undefined) {
-    if (!query || typeof query !== 'object' || Array.isArray(query)) return fail('query', 'must be an object of parameter: value');
-    const pairs: Array<readonly [string, string]> = [];
-    for (const [key, value] of Object.entries(query)) {
-      if (!key || key.indexOf('*') !== (key.endsWith('*') ? key.length - 1 : -1) || key === '*') {
-        return fail('query', `parameter "${key}" must be a name, optionally ending in * (e.g. utm_*)`);
-      }
-      if (typeof value !== 'string' || !value) return fail('query', `value of "${key}" must be a non-empty string ('*' = present)`);
-      pairs.push([key.toLowerCase(), value]);
-    }
-    if (!pairs.length) return fail('query', 'is empty');
-    out.query = pairs;
-    conditions++;
-  }
-  if (selector !== undefined) {
-    if (typeof selector !== 'string' || !selector.trim()) return fail('selector', 'must be a non-empty string');
-    if (!validSelector(selector)) return fail('selector', `"${selector}" is not a valid CSS selector`);
-    out.selector = selector;
-    conditions++;
-  }
-  if (match !== undefined) {
-    if (typeof match !== 'function') return fail('match', 'must be a function (event) => boolean');
-    out.match = match as CompiledRule['match'];
-    conditions++;
-  }
-  if (!conditions) return fail('', "has no condition and would match every event (use path: '/**' if you mean that)");
-  return out;
 }
 
 /**
@@ -172,41 +133,46 @@ export function compileRules(rules: readonly StageRule[], order: readonly string
     if (rules !== undefined) log('stage rules skipped: `stages.rules` must be an array');
     return [];
   }
-  const stages = new Set(order);
-  const out: CompiledRule[] = [];
-  rules.forEach((rule, i) => {
-    const compiled = compileOne(rule, i, stages, order, log);
-    if (compiled) out.push(compiled);
-  });
-  return out;
+  return rules.flatMap((rule, i) => compileOne(rule, i, order, log) ?? []);
+}
+
+/** One condition's index over the rules of a group (bit sets hold one bit per rule). */
+interface Cond {
+  /** The rules without the condition: they pass it trivially. */
+  lacks: Uint32Array;
+  /** Key → the rules that can hold only for an event with that key. */
+  by: Map<string, number[]>;
+  /** The rules with the condition but no key: tested for every event. */
+  any: number[];
 }
 
 /**
- * Rules of one event type (order kept), indexed per condition so an event only
- * tests the rules that can match it. Bit sets hold one bit per rule: `lacks*`
- * marks the rules without that condition (they pass it trivially).
+ * Per condition (path, query, referrer, event name, selector), the keys a rule
+ * is indexed under: undefined when the rule lacks the condition, null when it
+ * has no key. Path: a literal segment per glob; query: its first exact
+ * parameter; event: its names; selector: one token per selector of its list.
  */
+const KEYS: ReadonlyArray<(r: CompiledRule) => readonly string[] | null | undefined> = [
+  (r) => r.paths && (r.pathKeys ?? null),
+  (r) => r.query && firstExact(r.query),
+  (r) => r.referrers && null,
+  (r) => r.events && [...r.events],
+  (r) => (r.selector ? selectorTokens(r.selector) : undefined),
+];
+
+function firstExact(query: NonNullable<CompiledRule['query']>): string[] | null {
+  const exact = query.find(([key]) => !key.endsWith('*'));
+  return exact ? [exact[0]] : null;
+}
+
+/** Rules of one event type (order kept), indexed per condition so an event only tests the rules that can match it. */
 interface Group {
   rules: CompiledRule[];
-  lacksPath: Uint32Array;
-  /** Path segment → the rules whose globs need it; `anyPath`: rules some path glob of which has no literal segment. */
-  byKey: Map<string, number[]>;
-  anyPath: number[];
+  /** Indexed by `KEYS`. */
+  conds: Cond[];
   /** path → bit set of the rules passing the path condition (most events share their page's path). */
   pathCache: Map<string, Uint32Array>;
-  lacksQuery: Uint32Array;
-  /** Parameter → the query rules whose first exact parameter it is; `anyQuery`: rules with only prefix keys. */
-  byParam: Map<string, number[]>;
-  anyQuery: number[];
-  lacksReferrer: Uint32Array;
-  referrerRules: number[];
-  lacksEvent: Uint32Array;
-  byEvent: Map<string, number[]>;
-  lacksSelector: Uint32Array;
-  /** Token (`#id`, `.class`, `[attr`, `[attr=value`) one of which an element or ancestor must carry → selector rules. */
-  byToken: Map<string, number[]>;
-  anySelector: number[];
-  /** Attributes named in tokens (`id` and `class` for `#`/`.` tokens), and those whose values are. */
+  /** Attributes named in selector tokens (`id` and `class` for `#`/`.` tokens), and those whose values are. */
   attrs: Set<string>;
   valueAttrs: Set<string>;
 }
@@ -223,66 +189,35 @@ const indexes = new WeakMap<readonly CompiledRule[], Index>();
 const PATH_CACHE = 64;
 const MAX_PATH = 2048;
 
-const bitSet = (n: number): Uint32Array => new Uint32Array((n + 31) >>> 5);
+const has = (bits: Uint32Array, i: number): number => bits[i >>> 5]! & (1 << (i & 31));
 const set = (bits: Uint32Array, i: number): void => {
   bits[i >>> 5]! |= 1 << (i & 31);
 };
-const and = (bits: Uint32Array, other: Uint32Array): void => {
-  for (let w = 0; w < bits.length; w++) bits[w]! &= other[w]!;
-};
 
-function push<K>(map: Map<K, number[]>, key: K, i: number): void {
+/** Append `value` to the list under `key`. */
+function add<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
-  if (list) {
-    if (list[list.length - 1] !== i) list.push(i);
-  } else map.set(key, [i]);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function group(rules: CompiledRule[]): Group {
-  const n = rules.length;
-  const g: Group = {
-    rules,
-    lacksPath: bitSet(n),
-    byKey: new Map(),
-    anyPath: [],
-    pathCache: new Map(),
-    lacksQuery: bitSet(n),
-    byParam: new Map(),
-    anyQuery: [],
-    lacksReferrer: bitSet(n),
-    referrerRules: [],
-    lacksEvent: bitSet(n),
-    byEvent: new Map(),
-    lacksSelector: bitSet(n),
-    byToken: new Map(),
-    anySelector: [],
-    attrs: new Set(),
-    valueAttrs: new Set(),
-  };
-  rules.forEach((r, i) => {
-    const tokens = r.selector ? selectorTokens(r.selector) : null;
-    if (!r.selector) set(g.lacksSelector, i);
-    else if (!tokens) g.anySelector.push(i);
-    else {
-      for (const t of tokens) {
-        push(g.byToken, t, i);
-        const eq = t.indexOf('=');
-        if (eq > 0) g.valueAttrs.add(t.slice(1, eq));
-        g.attrs.add(t[0] === '#' ? 'id' : t[0] === '.' ? 'class' : t.slice(1, eq > 0 ? eq : undefined));
-      }
-    }
-    if (!r.paths) set(g.lacksPath, i);
-    else if (!r.pathKeys) g.anyPath.push(i);
-    else for (const key of r.pathKeys) push(g.byKey, key, i);
-    const exact = r.query?.find(([key]) => !key.endsWith('*'));
-    if (!r.query) set(g.lacksQuery, i);
-    else if (exact) push(g.byParam, exact[0], i);
-    else g.anyQuery.push(i);
-    if (!r.referrers) set(g.lacksReferrer, i);
-    else g.referrerRules.push(i);
-    if (!r.events) set(g.lacksEvent, i);
-    else for (const name of r.events) push(g.byEvent, name, i);
-  });
+  const g: Group = { rules, conds: [], pathCache: new Map(), attrs: new Set(), valueAttrs: new Set() };
+  for (const keysOf of KEYS) {
+    const c: Cond = { lacks: new Uint32Array((rules.length + 31) >>> 5), by: new Map(), any: [] };
+    rules.forEach((r, i) => {
+      const keys = keysOf(r);
+      if (keys === undefined) set(c.lacks, i);
+      else if (!keys) c.any.push(i);
+      else for (const key of keys) add(c.by, key, i);
+    });
+    g.conds.push(c);
+  }
+  for (const t of g.conds[4]!.by.keys()) {
+    const eq = t.indexOf('=');
+    if (eq > 0) g.valueAttrs.add(t.slice(1, eq));
+    g.attrs.add(t[0] === '#' ? 'id' : t[0] === '.' ? 'class' : t.slice(1, eq > 0 ? eq : undefined));
+  }
   return g;
 }
 
@@ -299,13 +234,28 @@ function indexOf(rules: readonly CompiledRule[]): Index {
   return index;
 }
 
+/**
+ * Clear from `bits` the rules failing condition `c`. A rule without it passes;
+ * a rule with it is tested (`test`) only while still a candidate, and only
+ * when it has no key or is indexed under one of `keys` (null: any key).
+ */
+function narrow(bits: Uint32Array, c: Cond, keys: Iterable<string> | null, test: (i: number) => unknown): Uint32Array {
+  const ok = c.lacks.slice();
+  const check = (i: number): void => {
+    if (has(bits, i) && !has(ok, i) && test(i)) set(ok, i);
+  };
+  c.any.forEach(check);
+  if (keys) for (const key of keys) c.by.get(key)?.forEach(check);
+  else c.by.forEach((list) => list.forEach(check));
+  for (let w = 0; w < bits.length; w++) bits[w]! &= ok[w]!;
+  return bits;
+}
+
+/** The query parameters of a URL, keys lowercased, including a hash router's (`/#/landing?utm_source=x`). */
 function parseParams(url: string): Map<string, string[]> {
   const params = new Map<string, string[]>();
   const hash = url.indexOf('#');
-  const parts = [hash < 0 ? url : url.slice(0, hash)];
-  // Hash routers keep their query after the hash: `/#/landing?utm_source=x`.
-  if (hash >= 0) parts.push(url.slice(hash + 1));
-  for (const part of parts) {
+  for (const part of hash < 0 ? [url] : [url.slice(0, hash), url.slice(hash + 1)]) {
     const q = part.indexOf('?');
     if (q < 0) continue;
     for (const pair of part.slice(q + 1).split('&')) {
@@ -313,9 +263,7 @@ function parseParams(url: string): Map<string, string[]> {
       const eq = pair.indexOf('=');
       const key = decode(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
       const value = eq < 0 ? '' : decode(pair.slice(eq + 1));
-      const values = params.get(key);
-      if (values) values.push(value);
-      else params.set(key, [value]);
+      add(params, key, value);
     }
   }
   return params;
@@ -329,43 +277,14 @@ function decode(s: string): string {
   }
 }
 
-function hostOf(url: string): string {
-  if (!url) return '';
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return '';
-  }
-}
-
-function queryHolds(query: CompiledRule['query'] & object, params: Map<string, string[]>): boolean {
-  for (const [key, want] of query) {
-    let found = false;
-    if (key.endsWith('*')) {
-      const prefix = key.slice(0, -1);
-      for (const [k, values] of params) {
-        if (k.startsWith(prefix) && (want === '*' || values.includes(want))) {
-          found = true;
-          break;
-        }
-      }
-    } else {
-      const values = params.get(key);
-      found = !!values && (want === '*' || values.includes(want));
-    }
-    if (!found) return false;
-  }
-  return true;
-}
-
-/** Whether `element` or an ancestor matches the selector. */
-function closest(element: Element | null | undefined, selector: string): boolean {
-  if (!element || typeof element.closest !== 'function') return false;
-  try {
-    return element.closest(selector) !== null;
-  } catch {
+function queryHolds(query: NonNullable<CompiledRule['query']>, params: Map<string, string[]>): boolean {
+  const holds = (want: string, values?: string[]): boolean => !!values && (want === '*' || values.includes(want));
+  return query.every(([key, want]) => {
+    if (!key.endsWith('*')) return holds(want, params.get(key));
+    const prefix = key.slice(0, -1);
+    for (const [k, values] of params) if (k.startsWith(prefix) && holds(want, values)) return true;
     return false;
-  }
+  });
 }
 
 /** Split at top-level `sep` characters (outside brackets, parentheses and quotes). */
@@ -455,22 +374,13 @@ function elementTokens(element: Element, g: Group): Set<string> | null {
 
 /** The rules of `g` passing the path condition for `raw` (cached per path); globs run only for rules indexed under one of its segments. */
 function pathBits(g: Group, raw: string): Uint32Array {
+  const c = g.conds[0]!;
+  // Globs are tested on paths of sane length only: bounds the regex work on hostile URLs.
+  if (raw.length > MAX_PATH) return c.lacks;
   let bits = g.pathCache.get(raw);
   if (!bits) {
-    bits = g.lacksPath.slice();
-    // Globs are tested on paths of sane length only: bounds the regex work on hostile URLs.
-    if (raw.length > MAX_PATH) return bits;
     const path = raw.toLowerCase().replace(/\/+$/, '');
-    const test = (i: number): void => {
-      if (g.rules[i]!.paths!.some((re) => re.test(path))) set(bits!, i);
-    };
-    g.anyPath.forEach(test);
-    const tested = new Set<number>();
-    for (const key of pathKeys(raw)) {
-      for (const i of g.byKey.get(key) ?? []) {
-        if (!tested.has(i)) tested.add(i), test(i);
-      }
-    }
+    bits = narrow(new Uint32Array(c.lacks.length).fill(-1), c, pathKeys(raw), (i) => g.rules[i]!.paths!.some((re) => re.test(path)));
     if (g.pathCache.size >= PATH_CACHE) g.pathCache.clear();
     g.pathCache.set(raw, bits);
   }
@@ -479,7 +389,12 @@ function pathBits(g: Group, raw: string): Uint32Array {
 
 /** Selector, then `match`: the conditions that need the element or user code, tried in rule order. */
 function finalHolds(r: CompiledRule, input: MatchInput): boolean {
-  if (r.selector && !closest(input.element, r.selector)) return false;
+  try {
+    // `closest`: the element or an ancestor matches.
+    if (r.selector && !input.element!.closest(r.selector)) return false;
+  } catch {
+    return false;
+  }
   if (r.match) {
     try {
       return !!r.match(input.event);
@@ -499,49 +414,29 @@ function finalHolds(r: CompiledRule, input: MatchInput): boolean {
 export function matchStage(rules: readonly CompiledRule[], input: MatchInput): StageMatch | null {
   if (!rules.length || !input || !input.event) return null;
   const index = indexOf(rules);
-  const { event } = input;
+  const { event, element } = input;
   const g = index.byType.get(event.type) ?? index.any;
   if (!g.rules.length) return null;
-  // Candidates: the rules passing path, query, referrer and event name, found through the indexes.
+  const [, byQuery, byReferrer, byEvent, bySelector] = g.conds as [Cond, Cond, Cond, Cond, Cond];
+  // Candidates: the rules passing path, query, referrer, event name and selector tokens, found through the indexes.
   const bits = pathBits(g, typeof event.page?.path === 'string' ? event.page.path : '').slice();
-  if (g.byParam.size || g.anyQuery.length) {
+  // A condition no rule of the group has is skipped without reading the event for it.
+  const used = (c: Cond): number => c.by.size || c.any.length;
+  if (used(byQuery)) {
     const url = String(input.url || '');
     if (index.url !== url) (index.url = url), (index.params = parseParams(url));
     const params = index.params!;
-    const pass = g.lacksQuery.slice();
-    const test = (i: number): void => {
-      if (queryHolds(g.rules[i]!.query!, params)) set(pass, i);
-    };
-    g.anyQuery.forEach(test);
-    for (const key of params.keys()) g.byParam.get(key)?.forEach(test);
-    and(bits, pass);
+    narrow(bits, byQuery, params.keys(), (i) => queryHolds(g.rules[i]!.query!, params));
   }
-  if (g.referrerRules.length) {
+  if (used(byReferrer)) {
     const referrer = String(input.referrer || '');
-    if (index.referrer !== referrer) (index.referrer = referrer), (index.host = hostOf(referrer));
+    // `hostOf` keeps the port; referrer globs match the host name alone.
+    if (index.referrer !== referrer) (index.referrer = referrer), (index.host = hostOf(referrer).replace(/:\d+$/, ''));
     const host = index.host!;
-    const pass = g.lacksReferrer.slice();
-    if (host) for (const i of g.referrerRules) if (g.rules[i]!.referrers!.some((re) => re.test(host))) set(pass, i);
-    and(bits, pass);
+    narrow(bits, byReferrer, null, (i) => host && g.rules[i]!.referrers!.some((re) => re.test(host)));
   }
-  if (g.byEvent.size) {
-    const pass = g.lacksEvent.slice();
-    const named = typeof event.name === 'string' ? g.byEvent.get(event.name) : undefined;
-    if (named) for (const i of named) set(pass, i);
-    and(bits, pass);
-  }
-  if (g.byToken.size || g.anySelector.length) {
-    const pass = g.lacksSelector.slice();
-    const el = input.element;
-    if (el) {
-      g.anySelector.forEach((i) => set(pass, i));
-      const tokens = elementTokens(el, g);
-      if (tokens) {
-        for (const t of tokens) g.byToken.get(t)?.forEach((i) => set(pass, i));
-      } else g.byToken.forEach((list) => list.forEach((i) => set(pass, i)));
-    }
-    and(bits, pass);
-  }
+  if (used(byEvent)) narrow(bits, byEvent, typeof event.name === 'string' ? [event.name] : [], () => true);
+  if (used(bySelector)) narrow(bits, bySelector, element ? elementTokens(element, g) : [], () => element);
   for (let w = 0; w < bits.length; w++) {
     let word = bits[w]!;
     while (word) {
