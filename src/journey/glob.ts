@@ -14,9 +14,13 @@ const BAD_HOST = /[\s()[\]{}^$|\\+?/#@]/;
 const MAX_LEN = 256;
 const MAX_STARS = 4;
 // Page extensions ignored at the end of a path: `/pricing` also matches `/pricing.html`.
-const EXT = '(?:\\.(?:html?|php|aspx?|jsp))?';
+const EXT = '\\.(?:html?|php|aspx?|jsp)';
+const ANY = '(?:/[^/]*)*';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** A literal or `*` segment with no extension of its own: the glob ends in one of `EXT` optionally. */
+const plain = (seg?: string): boolean => seg !== undefined && seg !== '**' && !seg.includes('.');
 
 function starCount(glob: string): number {
   return glob.split('*').length - 1;
@@ -64,20 +68,14 @@ function pathSegments(glob: string): string[] | null {
 export function compilePathGlob(glob: string): RegExp | null {
   const segs = pathSegments(glob);
   if (!segs) return null;
-  let src = '^';
-  for (const seg of segs) {
-    // `(?:/[^/]*)*`: each repetition starts with the one `/` its body cannot
-    // consume, so the split of a path into repetitions is unique.
-    src += seg === '**' ? '(?:/[^/]*)*' : '/' + (seg === '*' ? '[^/]+' : escape(seg).replace(/\\\*/g, '[^/]*'));
-  }
-  const last = segs[segs.length - 1];
-  const before = segs[segs.length - 2];
-  if (last !== undefined && last !== '**' && !last.includes('.')) src += EXT;
-  else if (last === '**' && before !== undefined && before !== '**' && !before.includes('.')) {
-    // `/pricing/**` also matches `/pricing.html`: swap the trailing loop for "extension or sub-paths".
-    src = src.slice(0, -'(?:/[^/]*)*'.length) + '(?:' + EXT.slice(3, -2) + '|(?:/[^/]*)*)';
-  }
-  return new RegExp(src + '/?$', 'i');
+  // `(?:/[^/]*)*`: each repetition starts with the one `/` its body cannot
+  // consume, so the split of a path into repetitions is unique.
+  const parts = segs.map((seg) => (seg === '**' ? ANY : '/' + (seg === '*' ? '[^/]+' : escape(seg).replace(/\\\*/g, '[^/]*'))));
+  const n = segs.length;
+  if (plain(segs[n - 1])) parts.push(`(?:${EXT})?`);
+  // `/pricing/**` also matches `/pricing.html`: the trailing loop becomes "extension or sub-paths".
+  else if (segs[n - 1] === '**' && plain(segs[n - 2])) parts[n - 1] = `(?:${EXT}|${ANY})`;
+  return new RegExp(`^${parts.join('')}/?$`, 'i');
 }
 
 /**
@@ -91,7 +89,7 @@ export function pathGlobKey(glob: string): string {
   return best.toLowerCase();
 }
 
-const EXT_END = new RegExp(EXT.slice(3, -2) + '$');
+const EXT_END = new RegExp(EXT + '$');
 
 /** The lowercased segments of a path, each also without a page extension: the keys its globs are indexed by. */
 export function pathKeys(path: string): string[] {

@@ -59,11 +59,11 @@ function globs(value: unknown, field: string, compile: (glob: string) => RegExp 
 
 function queryPairs(query: unknown): Array<readonly [string, string]> {
   const entries = query && typeof query === 'object' && !Array.isArray(query) ? Object.entries(query) : [];
-  if (!entries.length) bad('must be an object of parameter: value', 'query');
+  if (!entries.length) bad('must be { parameter: value }', 'query');
   return entries.map(([key, value]) => {
     // A name, or a prefix ending in one `*` (`utm_*`); a lone `*` would be any parameter.
-    if (!/^[^*]+\*?$/.test(key)) bad(`parameter "${key}" must be a name, optionally ending in * (e.g. utm_*)`, 'query');
-    if (typeof value !== 'string' || !value) bad(`value of "${key}" ${NON_EMPTY} ('*' = present)`, 'query');
+    if (!/^[^*]+\*?$/.test(key)) bad(`parameter "${key}" is not a name or prefix* (utm_*)`, 'query');
+    if (typeof value !== 'string' || !value) bad(`value of "${key}" ${NON_EMPTY}`, 'query');
     return [key.toLowerCase(), value];
   });
 }
@@ -93,7 +93,7 @@ function compileOne(raw: unknown, index: number, order: readonly string[], log: 
     }
     if (name !== undefined && (typeof name !== 'string' || !name)) bad(NON_EMPTY, 'name');
     if ([type, path, selector, event, query, referrer, match].every((v) => v === undefined)) {
-      bad("has no condition and would match every event (use path: '/**' if you mean that)");
+      bad("has no condition (path: '/**' matches every page)");
     }
     // Every field present, in one order: all compiled rules share one shape, so matching stays monomorphic and fast.
     const out: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = {
@@ -103,13 +103,13 @@ function compileOne(raw: unknown, index: number, order: readonly string[], log: 
       events: opt(event, (v) => new Set(list(v, 'event'))),
       paths: opt(path, (v) => globs(v, 'path', compilePathGlob, 'path glob (use /segments with * and **)')),
       pathKeys: undefined,
-      referrers: opt(referrer, (v) => globs(v, 'referrer', compileHostGlob, 'host glob (e.g. *.google.*)')),
+      referrers: opt(referrer, (v) => globs(v, 'referrer', compileHostGlob, 'host glob')),
       query: opt(query, queryPairs),
       selector: opt(selector, checkSelector),
-      match: opt(match, (v) => (typeof v === 'function' ? (v as CompiledRule['match']) : bad('must be a function (event) => boolean', 'match'))),
+      match: opt(match, (v) => (typeof v === 'function' ? (v as CompiledRule['match']) : bad('must be a function', 'match'))),
       warn: (error) => {
         out.warn = () => {};
-        log(`stage rule ${label}: \`match\` threw, treated as no match: ${String(error)}`);
+        log(`stage rule ${label}: \`match\` threw (no match): ${String(error)}`);
       },
     };
     const keys = out.paths && list(path, 'path').map(pathGlobKey);
