@@ -48,8 +48,10 @@ function bad(problem: string, field?: string): never {
 /** A string or a non-empty list of non-empty strings, as a list. */
 function list(value: unknown, field: string): string[] {
   const items = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(items) || !items.length) bad(NON_EMPTY + ' or array of them', field);
-  for (const item of items) if (typeof item !== 'string' || !item) bad(NON_EMPTY + ' or array of them', field);
+  // Spread: a hole in a sparse array counts as a bad item.
+  if (!Array.isArray(items) || !items.length || [...items].some((item) => typeof item !== 'string' || !item)) {
+    bad(NON_EMPTY + ' or array of them', field);
+  }
   return items;
 }
 
