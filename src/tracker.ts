@@ -130,12 +130,15 @@ function start(win: Window, c: Config, x: Internals): Tracker {
   });
 
   const undo = [
-    onPageLeave(win, () => {
-      capture.leaving();
-      intake.ready(); // leaving before the journey loaded: tag with what we know
-      intake.process(true);
-      queue.exit();
-    }),
+    // Each step on its own: whatever one of them meets while the page goes, the queue is still handed over.
+    onPageLeave(win, () =>
+      callEach([
+        capture.leaving,
+        () => intake.ready(), // leaving before the journey loaded: tag with what we know
+        () => intake.process(true),
+        queue.exit,
+      ]),
+    ),
     listen(win, 'online', () => void queue.flush(false), false),
     // Another tab opted out: so does this one.
     listen(win, 'storage', (e) => (e as StorageEvent).key === 'waymark:v1:consent' && (e as StorageEvent).newValue === '"out"' && consent.choose('out'), false),

@@ -205,12 +205,18 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
      */
     async drain(askedAt: number, fullOnly: boolean): Promise<void> {
       drainExits = askedAt;
-      for (;;) {
-        if (!c.active() || c.exits() !== askedAt) return;
-        const queued = expire(await candidates());
-        if (!queued.length || !c.active() || c.exits() !== askedAt) return;
-        if (fullOnly && queued.length < d.batch.size) return c.schedule(d.batch.intervalMs);
-        if (!(await send(nextBatch(queued, d.batch.size, c.maxBody)))) return;
+      try {
+        for (;;) {
+          if (!c.active() || c.exits() !== askedAt) return;
+          const queued = expire(await candidates());
+          if (!queued.length || !c.active() || c.exits() !== askedAt) return;
+          if (fullOnly && queued.length < d.batch.size) return c.schedule(d.batch.intervalMs);
+          if (!(await send(nextBatch(queued, d.batch.size, c.maxBody)))) return;
+        }
+      } finally {
+        // The send lock is let go only once what was delivered is deleted from the store: the next
+        // tab's listing must not offer it again before that tab hears of it over the channel.
+        await settleWithin(entries.idle(), STORE_LIST_MS, undefined);
       }
     },
     inFlight: () => inFlight,
