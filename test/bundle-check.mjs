@@ -3,8 +3,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-/** Gzip budget for dist/waymark.min.js. Ratchet down as the bundle shrinks (measured + 5 %). */
-export const BUDGET = 24100;
+/**
+ * Gzip budget for dist/waymark.min.js. Ratchet down as the bundle shrinks (measured + ~1 %).
+ * Raised once, from 24,100 to 29,800, in the round that added the seven-language default rules
+ * (+2 KB, issue 15), value-based privacy, router-aware page views and rejected submits (issue 14)
+ * and per-event isolation in the delivery core (issue 13); measured 29,421. The target of issue 16
+ * is 11,000: see the README's "Size and speed".
+ */
+export const BUDGET = 29800;
 
 let failed = false;
 const min = readFileSync('dist/waymark.min.js');
