@@ -51,6 +51,23 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
     }
   };
 
+  /**
+   * The next batch. Events are measured one by one, but a v2 body carries what they share once:
+   * pick by twice the limit, then halve until the body as encoded fits.
+   */
+  function fitBatch(queued: Entry[]): Entry[] {
+    let batch = nextBatch(queued, d.batch.size, c.maxBody * 2);
+    const size = (b: Entry[]) => {
+      try {
+        return utf8Bytes(encode(b));
+      } catch {
+        return 0; // send() isolates what cannot be encoded
+      }
+    };
+    while (batch.length > 1 && size(batch) > c.maxBody) batch = batch.slice(0, Math.ceil(batch.length / 2));
+    return batch;
+  }
+
   /** The store's list of queued events, or undefined when the store is slow or broken. */
   function listStore(): Promise<Rec[] | undefined> {
     return new Promise((resolve) => {
@@ -211,7 +228,7 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
           const queued = expire(await candidates());
           if (!queued.length || !c.active() || c.exits() !== askedAt) return;
           if (fullOnly && queued.length < d.batch.size) return c.schedule(d.batch.intervalMs);
-          if (!(await send(nextBatch(queued, d.batch.size, c.maxBody)))) return;
+          if (!(await send(fitBatch(queued)))) return;
         }
       } finally {
         // The send lock is let go only once what was delivered is deleted from the store: the next
