@@ -23,15 +23,3 @@ export function nextBatch<T extends Sized>(queued: T[], size: number, maxBytes: 
   }
   return batch;
 }
-
-/** Split `items` into consecutive chunks that each stay within `maxBytes` (for the exit beacons). */
-export function chunksWithin<T extends Sized>(items: T[], maxBytes: number, size: number): T[][] {
-  const chunks: T[][] = [];
-  let rest = items;
-  while (rest.length) {
-    const chunk = nextBatch(rest, size, maxBytes);
-    chunks.push(chunk);
-    rest = rest.slice(chunk.length);
-  }
-  return chunks;
-}

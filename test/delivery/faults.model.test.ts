@@ -19,6 +19,7 @@
 //   - every flush() settled within 2 × retry.timeoutMs of fake time,
 //   - nothing is left queued anywhere (no event stuck behind a bad one), exit() never threw.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mulberry32 } from './seeded';
 import { createQueue, MAX_EVENT_BYTES, type Queue, type QueueMessage } from '../../src/delivery/queue';
 import { createMemoryStore, type EventStore, type Rec } from '../../src/delivery/store';
 import type { SendResult } from '../../src/delivery/transport';
@@ -31,16 +32,6 @@ const DOCUMENTED = ['queue_full', 'too_old', 'rejected', 'too_large', 'unencodab
 /** The collector's body limit: a larger request is answered 413. */
 const BODY_LIMIT = 40000;
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** localStorage shared by the origin's tabs (what createKV writes through to). */
 function sharedStorage(): Storage {

@@ -8,22 +8,13 @@
 //   - every event received has an id that was tracked, with its content unchanged (ids never change),
 //   - no id is accepted twice (unless a storage failure forced at-least-once).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mulberry32 } from './seeded';
 import { createQueue, type Queue, type QueueMessage } from '../../src/delivery/queue';
 import { createMemoryStore, type EventStore } from '../../src/delivery/store';
 import type { SendResult } from '../../src/delivery/transport';
 import { createKV } from '../../src/storage';
 import type { WaymarkEvent } from '../../src/types';
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Net = 'ok' | '500' | '429' | 'network' | '400' | '413big' | '413all';
 
