@@ -19,7 +19,7 @@ const round = (m: MetricType): number =>
 
 /**
  * Build the vitals capture module with a given loader. Each metric becomes one
- * `web_vital` event per page view, `{ name, value, rating, navigationType, id,
+ * `web_vital` event per page view, `{ name, value, rating, navigationType,
  * pageViewId }`, with its final value: metrics are held while they change and
  * sent when the page is hidden or left. A value that changes after it was sent
  * (the visitor came back) is not sent again.
@@ -52,7 +52,8 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
         value: round(m),
         rating: m.rating,
         navigationType: m.navigationType,
-        id: m.id,
+        // Not web-vitals' own `m.id`: it only served to merge the many reports of one metric,
+        // and there is now one; the event's `id` is unique and `pageViewId` + `name` identify the metric.
       };
       if (pageViewId !== undefined) properties.pageViewId = pageViewId;
       const key = `${pageViewId}:${m.name}`;

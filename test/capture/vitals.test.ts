@@ -46,6 +46,14 @@ describe('web vitals', () => {
     expect(h.emitted.every((p) => p.pageViewId === 'pv-1')).toBe(true);
   });
 
+  it('sends name, value, rating, navigation type and page view, nothing redundant', async () => {
+    const h = harness();
+    await tick();
+    h.metric('LCP', 1234.5678);
+    h.leaveNow();
+    expect(h.emitted).toEqual([{ name: 'LCP', value: 1234.6, rating: 'good', navigationType: 'navigate', pageViewId: 'pv-1' }]);
+  });
+
   it('never sends a metric twice for one page view, even if it changes after the visitor came back', async () => {
     const h = harness();
     await tick();
