@@ -35,13 +35,51 @@ export const DEFAULTS = {
 
 type Log = (msg: string) => void;
 type Obj = Record<string, unknown>;
+type Range = readonly [def: number, min: number, max: number];
+/** How an option is checked: the test, and what the value "must be" when it fails. */
+type Check = readonly [ok: (v: any) => unknown, want: string];
 
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+const isObj = (v: unknown): v is Obj => !!v && typeof v == 'object' && !Array.isArray(v);
+const isString = (v: unknown) => typeof v == 'string';
+const isRange = (v: unknown): v is Range => Array.isArray(v) && typeof v[0] == 'number';
 // Prototype-pollution guard: these keys are never read from options.
 const UNSAFE = ['__proto__', 'constructor', 'prototype'];
-/** The option's own keys, never the unsafe ones. */
+/** The object's own keys, never the unsafe ones. */
 const keys = (o: Obj) => Object.keys(o).filter((k) => !UNSAFE.includes(k));
-const KNOWN = ['endpoint', 'autocapture', 'format', 'writeKey', 'stages', 'batch', 'retry', 'queue', 'privacy', 'headers', 'beforeSend', 'plugins', 'friction', 'debug'];
+
+const BOOLEAN: Check = [(v) => typeof v == 'boolean', 'true or false'];
+const NUMBER: Check = [(v) => typeof v == 'number' && !Number.isNaN(v), 'a number'];
+/** Options whose default does not tell how to check them (booleans and `[default, min, max]` numbers do). */
+const CHECKS: Record<string, Check> = {
+  endpoint: [isString, 'a string'],
+  format: [(v) => v == 'waymark' || v == 'segment', '"waymark" or "segment"'],
+  writeKey: [isString, 'a string'],
+  headers: [(h) => isObj(h) && Object.keys(h).every((k) => !UNSAFE.includes(k) && isString(h[k])), 'an object of strings'],
+  beforeSend: [(v) => typeof v == 'function', 'a function'],
+  plugins: [Array.isArray, 'an array'],
+  'stages.order': [(v) => Array.isArray(v) && v[0] && v.every((x) => x && isString(x)) && new Set(v).size == v.length, 'a non-empty array of distinct names'],
+  'stages.rules': [Array.isArray, 'an array of rules'],
+  'privacy.ignoreSelector': [(v) => isString(v) && validSelector(v), 'a valid CSS selector'],
+  'privacy.scrubParams': [(v) => Array.isArray(v) && v.every(isString), 'an array of strings'],
+};
+
+/**
+ * Every option with its default: objects are groups of options. Built per
+ * call so that no two trackers share an array. `ignoreSelector` and
+ * `scrubParams` start empty here: what is given is added to their defaults.
+ */
+const optionTree = (): Obj => ({
+  endpoint: '',
+  format: 'waymark',
+  writeKey: undefined,
+  stages: { order: DEFAULT_ORDER, rules: [], defaults: true },
+  ...DEFAULTS,
+  privacy: { ...DEFAULTS.privacy, ignoreSelector: '', scrubParams: [] },
+  headers: undefined,
+  beforeSend: undefined,
+  plugins: [],
+  debug: false,
+});
 
 /**
  * Validate and complete the options. Never throws: each bad field is reported
@@ -50,96 +88,69 @@ const KNOWN = ['endpoint', 'autocapture', 'format', 'writeKey', 'stages', 'batch
  */
 export function resolveConfig(input: unknown, error: Log, warn: Log): Config | null {
   const o: Obj = isObj(input) ? input : {};
-  const endpoint = keys(o).includes('endpoint') && typeof o.endpoint === 'string' ? o.endpoint.trim() : '';
+  // Only an own `endpoint`: one inherited from a polluted prototype must not receive events.
+  const endpoint = keys(o).includes('endpoint') && isString(o.endpoint) ? (o.endpoint as string).trim() : '';
   if (!endpoint) {
-    error('"endpoint" is required: the URL of your collector');
+    error('"endpoint" is required');
     return null;
   }
-  const bad = (field: string, want: string) => error(`"${field}" ${want}`);
-  for (const k of keys(o)) if (!KNOWN.includes(k)) bad(k, 'is not an option');
-  /** An option's value when it passes `ok`, else undefined (reported). */
-  const take = <T>(field: string, v: unknown, ok: (v: unknown) => boolean, want: string): T | undefined => {
-    if (v === undefined) return undefined;
-    if (ok(v)) return v as T;
-    bad(field, `must be ${want}`);
-    return undefined;
-  };
-  /** A group of options (`batch`, `privacy`…): its own keys, or {} when it is not an object. */
-  const group = (name: string, known?: readonly string[]): Obj => {
-    const g = take<Obj>(name, o[name], isObj, 'an object') ?? {};
-    const out: Obj = {};
-    for (const k of keys(g)) {
-      if (known && !known.includes(k)) bad(`${name}.${k}`, 'is not an option');
-      else out[k] = g[k];
+  const bad = (path: string, why: string) => error(`"${path}" ${why}`);
+
+  /** `given`'s own options checked against `tree` (one level), every missing one filled from its default. */
+  const fill = (tree: Obj, given: Obj, prefix: string): Obj => {
+    const known = Object.keys(tree);
+    const own: Obj = {};
+    for (const k of keys(given)) {
+      if (known.includes(k)) own[k] = given[k];
+      else bad(prefix + k, 'is not an option');
     }
+    const out: Obj = {};
+    // The top level also reads inherited options, as it always has; groups read only their own keys.
+    for (const k of known) out[k] = resolve(prefix + k, tree[k], prefix ? own[k] : given[k]);
     return out;
   };
-  const numbers = <T>(name: keyof typeof DEFAULTS & ('batch' | 'retry' | 'queue' | 'friction')): T => {
-    const spec = DEFAULTS[name] as Record<string, readonly [number, number, number]>;
-    const given = group(name, Object.keys(spec));
-    const out: Record<string, number> = {};
-    for (const k in spec) {
-      const [def, min, max] = spec[k]!;
-      const g = take<number>(`${name}.${k}`, given[k], (v) => typeof v === 'number' && !Number.isNaN(v), 'a number') ?? def;
-      out[k] = Math.min(max, Math.max(min, g));
-      if (out[k] !== g) warn(`"${name}.${k}" (${g}) is outside ${min}–${max}; using ${out[k]}`);
+
+  /** One option: its value when valid (numbers clamped into range), else its default. */
+  const resolve = (path: string, def: unknown, v: unknown): unknown => {
+    if (isObj(def)) {
+      // `autocapture: false` turns every capture off (`true`: every one on).
+      if (path == 'autocapture' && typeof v == 'boolean') v = Object.fromEntries(Object.keys(def).map((k) => [k, v]));
+      if (v !== undefined && !isObj(v)) bad(path, 'must be an object');
+      return fill(def, isObj(v) ? v : {}, path + '.');
     }
-    return out as T;
+    const range = isRange(def) ? def : undefined;
+    const [ok, want] = CHECKS[path] ?? (range ? NUMBER : BOOLEAN);
+    if (v === undefined) v = range ? range[0] : def;
+    else if (!ok(v)) {
+      bad(path, 'must be ' + want);
+      v = range ? range[0] : def;
+    }
+    if (!range) return v;
+    const n = Math.min(range[2], Math.max(range[1], v as number));
+    if (n !== v) warn(`"${path}" (${v}) is outside ${range[1]}–${range[2]}; using ${n}`);
+    return n;
   };
-  const bool = (field: string, v: unknown) => take<boolean>(field, v, (x) => typeof x === 'boolean', 'true or false');
-  const fn = <T>(k: string) => take<T>(k, o[k], (v) => typeof v === 'function', 'a function');
 
-  const autocapture: Obj = { ...DEFAULTS.autocapture };
-  if (typeof o.autocapture === 'boolean') for (const k in autocapture) autocapture[k] = o.autocapture;
-  else {
-    const given = group('autocapture', Object.keys(autocapture));
-    for (const k in given) autocapture[k] = bool(`autocapture.${k}`, given[k]) ?? autocapture[k];
-  }
-
-  const p = group('privacy', ['ignoreSelector', 'scrubParams', 'respectDNT', 'respectGPC', 'requireConsent']);
-  const privacy: PrivacyOptions = { ...DEFAULTS.privacy, scrubParams: [...DEFAULT_SCRUB_PARAMS] };
-  const selector = take<string>('privacy.ignoreSelector', p.ignoreSelector, (v) => typeof v === 'string' && validSelector(v), 'a valid CSS selector');
-  if (selector) privacy.ignoreSelector += `, ${selector}`;
-  privacy.scrubParams.push(...(take<string[]>('privacy.scrubParams', p.scrubParams, (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'an array of strings') ?? []));
-  for (const k of ['respectDNT', 'respectGPC', 'requireConsent'] as const) privacy[k] = bool(`privacy.${k}`, p[k]) ?? privacy[k];
-
-  const s = group('stages', ['order', 'rules', 'defaults']);
-  const order = take<string[]>('stages.order', s.order, (v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x) && new Set(v).size === v.length, 'a non-empty array of distinct stage names');
-
-  const headers = take<Record<string, string>>('headers', o.headers, (h) => isObj(h) && keys(h).length === Object.keys(h).length && Object.values(h).every((v) => typeof v === 'string'), 'an object of strings');
-  const plugins = (take<unknown[]>('plugins', o.plugins, Array.isArray, 'an array') ?? []).filter((pl, i) => {
-    const ok = isObj(pl) && typeof pl.name === 'string';
+  const c = fill(optionTree(), o, '') as unknown as Config;
+  const { privacy, stages, retry, headers } = c;
+  const selector = privacy.ignoreSelector;
+  privacy.ignoreSelector = DEFAULTS.privacy.ignoreSelector + (selector ? ', ' + selector : '');
+  privacy.scrubParams = [...DEFAULT_SCRUB_PARAMS, ...privacy.scrubParams];
+  stages.order = [...stages.order];
+  if (retry.maxDelayMs < retry.baseDelayMs) retry.maxDelayMs = retry.baseDelayMs;
+  c.headers = headers && keys(headers).length ? { ...headers } : undefined;
+  c.plugins = c.plugins.filter((pl, i) => {
+    const ok = isObj(pl) && isString(pl.name);
     if (!ok) bad(`plugins[${i}]`, 'must be an object with a "name"');
     return ok;
-  }) as Plugin[];
-
-  const retry = numbers<RetryOptions>('retry');
-  if (retry.maxDelayMs < retry.baseDelayMs) retry.maxDelayMs = retry.baseDelayMs;
-  return {
-    endpoint,
-    autocapture: autocapture as unknown as AutocaptureOptions,
-    format: take<Config['format']>('format', o.format, (v) => v === 'waymark' || v === 'segment', '"waymark" or "segment"') ?? 'waymark',
-    writeKey: take<string>('writeKey', o.writeKey, (v) => typeof v === 'string', 'a string'),
-    stages: {
-      order: order ? [...order] : [...DEFAULT_ORDER],
-      rules: take<StageRule[]>('stages.rules', s.rules, Array.isArray, 'an array of rules') ?? [],
-      defaults: bool('stages.defaults', s.defaults) ?? true,
-    },
-    batch: numbers<BatchOptions>('batch'),
-    retry,
-    queue: numbers<QueueOptions>('queue'),
-    privacy,
-    friction: numbers<FrictionOptions>('friction'),
-    headers: headers && keys(headers).length ? { ...headers } : undefined,
-    beforeSend: fn('beforeSend'),
-    plugins,
-    debug: bool('debug', o.debug) ?? false,
-  };
+  });
+  c.endpoint = endpoint;
+  return c;
 }
 
 function validSelector(sel: string): boolean {
   try {
-    if (typeof document !== 'undefined') document.createDocumentFragment().querySelector(sel);
+    if (typeof document != 'undefined') document.createDocumentFragment().querySelector(sel);
     return true;
   } catch {
     return false;
