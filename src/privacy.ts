@@ -6,11 +6,11 @@
 import { isHashRoute } from './lib/url';
 
 /** Query parameters always removed from URLs that leave the page (names containing a sensitive word go too). */
-export const DEFAULT_SCRUB_PARAMS = [
-  'token', 'access_token', 'id_token', 'refresh_token', 'auth', 'code', 'key', 'api_key', 'apikey',
-  'password', 'pass', 'pwd', 'secret', 'session', 'sessionid', 'sid', 'email', 'e-mail', 'mail', 'phone', 'ssn',
-  'signature', 'sig',
-];
+// One string split once: shorter in the bundle than an array literal.
+export const DEFAULT_SCRUB_PARAMS = (
+  'token access_token id_token refresh_token auth code key api_key apikey ' +
+  'password pass pwd secret session sessionid sid email e-mail mail phone ssn signature sig'
+).split(' ');
 
 // Any script (`jürgen@müller.de`): local part, @, dotted domain ending in a 2+ letter label.
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
@@ -38,13 +38,9 @@ const CAMPAIGN_PARAM = /^utm_|cl(?:ic)?k?id$|braid$/i;
  */
 export function looksRandom(run: string): boolean {
   if (run.length < 20 || !/\d/.test(run) || !/[a-z]/i.test(run)) return false;
-  let flips = 0;
-  let prev = 0;
-  for (const ch of run) {
-    const kind = ch >= '0' && ch <= '9' ? 1 : ch >= 'a' && ch <= 'z' ? 2 : ch >= 'A' && ch <= 'Z' ? 3 : 0;
-    if (kind && prev && kind !== prev) flips++;
-    prev = kind;
-  }
+  const count = (re: RegExp) => run.match(re)!.length;
+  // Inside each letters-and-digits piece, every switch of kind starts one more run of a kind.
+  const flips = count(/[a-z]+|[A-Z]+|\d+/g) - count(/[a-z\d]+/gi);
   return flips >= 4 && flips >= run.length / 6;
 }
 
@@ -145,12 +141,10 @@ export const showMasks = (text: string): string => text.replace(/%5B(email|secre
 
 /** True when the visitor sends Global Privacy Control (and/or DNT when asked to respect it). */
 export function privacySignal(nav: Navigator | undefined, respectGPC: boolean, respectDNT: boolean): boolean {
-  if (!nav) return false;
-  const n = nav as Navigator & { globalPrivacyControl?: boolean; doNotTrack?: string | null; msDoNotTrack?: string };
-  if (respectGPC && n.globalPrivacyControl === true) return true;
-  if (respectDNT) {
-    const dnt = n.doNotTrack ?? (globalThis as { doNotTrack?: string }).doNotTrack ?? n.msDoNotTrack;
-    if (dnt === '1' || dnt === 'yes') return true;
-  }
-  return false;
+  const n = nav as (Navigator & { globalPrivacyControl?: boolean; doNotTrack?: string | null; msDoNotTrack?: string }) | undefined;
+  return (
+    !!n &&
+    ((respectGPC && n.globalPrivacyControl === true) ||
+      (respectDNT && ['1', 'yes'].includes(n.doNotTrack ?? (globalThis as { doNotTrack?: string }).doNotTrack ?? n.msDoNotTrack!)))
+  );
 }
