@@ -7,7 +7,7 @@ import type { CaptureContext } from './context';
 export const LINK = 'a[href],area[href]';
 
 /** What counts as something a visitor acts on (a click on plain content is not captured). */
-export const ACTIONABLE =
+const ACTIONABLE =
   LINK + ',button,input[type=submit],input[type=button],input[type=reset],input[type=image],' +
   '[role=button],[role=link],[data-waymark]';
 
@@ -22,14 +22,14 @@ const SEP = '\u0001';
 
 // File extensions that make a link a download (Plausible and Amplitude ship similar lists).
 const DOWNLOAD_EXT =
-  /\.(?:pdf|zip|rar|7z|gz|tgz|bz2|xz|tar|dmg|exe|msi|pkg|deb|rpm|apk|ipa|iso|csv|xlsx?|docx?|pptx?|odt|ods|odp|rtf|txt|epub|mobi|mp3|wav|flac|mp4|mov|avi|mkv|wmv|ics|vcf)$/i;
+  /\.(?:pdf|zip|rar|7z|t?gz|bz2|xz|tar|dmg|exe|msi|pkg|deb|rpm|apk|ipa|iso|csv|xlsx?|docx?|pptx?|od[tsp]|rtf|txt|epub|mobi|mp[34]|wav|flac|mov|avi|mkv|wmv|ics|vcf)$/i;
 
 // Values (not labels) live in these, so their content is never read as text.
-const NO_TEXT_TAGS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'OPTION', 'SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE']);
+const NO_TEXT_TAGS = /^(?:input|textarea|select|option|script|style|noscript|template)$/;
 
 // Classes that describe a state rather than an element: they come and go, so they make unstable selectors.
 const STATE_CLASS =
-  /^(?:is-|has-)|^(?:active|selected|open|opened|hover|focus|focused|disabled|visible|hidden|show|shown|collapsed|expanded|current|checked|loading)$/i;
+  /^(?:is-|has-)|^(?:active|selected|open(?:ed)?|hover|focus(?:ed)?|disabled|visible|hidden|shown?|collapsed|expanded|current|checked|loading)$/i;
 // CSS-in-JS and framework prefixes whose classes are generated per build.
 const GENERATED_PREFIX = /^(?:css|sc|jsx|svelte|emotion|styled|tw|ng|astro|vue|ember)-/i;
 
@@ -57,17 +57,20 @@ export const quiet =
     }
   };
 
-/** The upper-cased tag name, the same in HTML and XHTML documents. */
-export const tagOf = (el: Element): string => el.tagName.toUpperCase();
+/** The lower-cased tag name, the same in HTML and XHTML documents. */
+export const tagOf = (el: Element): string => el.tagName.toLowerCase();
 
 /** An attribute, collapsed, masked and bounded like any text (undefined when absent or empty). */
 export const attrText = (el: Element | null | undefined, name: string): string | undefined =>
   bound(el?.getAttribute(name));
 
+/** The first of `names` whose attribute has text (see `attrText`). */
+export const firstAttrText = (el: Element, names: string[]): string | undefined =>
+  names.map((name) => attrText(el, name)).find(Boolean);
+
 /** The element an event really belongs to: `composedPath()[0]` (inside open shadow roots) or the target. */
 export function eventElement(event: Event): Element | null {
-  const path = typeof event.composedPath === 'function' ? event.composedPath() : [];
-  const first = (path[0] ?? event.target) as Node | null;
+  const first = (event.composedPath?.()[0] ?? event.target) as Node | null;
   return isElement(first) ? first : null;
 }
 
@@ -78,11 +81,11 @@ export function isElement(node: unknown): node is Element {
 
 /** The parent element, stepping out of shadow roots to their host. */
 function parentOf(el: Element): Element | null {
-  if (el.parentElement) return el.parentElement;
   const root = el.parentNode as (Node & { host?: Element }) | null;
-  return root && root.nodeType === 11 && isElement(root.host) ? root.host : null;
+  return el.parentElement ?? (root?.nodeType === 11 && isElement(root.host) ? root.host : null);
 }
 
+/** `el.matches(selector)`, false for a bad selector. */
 function matches(el: Element, selector: string): boolean {
   try {
     return el.matches(selector);
@@ -137,9 +140,7 @@ export function safeText(el: Element, ignoreSelector?: string): string | undefin
   const walk = (node: Node): void => {
     for (let child = node.firstChild; child && raw.length < MAX_RAW_TEXT; child = child.nextSibling) {
       if (child.nodeType === 3) raw += child.nodeValue ?? '';
-      else if (isElement(child)) {
-        if (NO_TEXT_TAGS.has(tagOf(child)) || editsItself(child)) continue;
-        if (ignoreSelector && isIgnoredSelf(child, ignoreSelector)) continue;
+      else if (isElement(child) && !NO_TEXT_TAGS.test(tagOf(child)) && !editsItself(child) && !isIgnoredSelf(child, ignoreSelector)) {
         raw += SEP;
         walk(child);
         raw += SEP;
@@ -153,30 +154,29 @@ export function safeText(el: Element, ignoreSelector?: string): string | undefin
   return bound(raw.replace(/\u0001/g, ' '));
 }
 
-function isIgnoredSelf(el: Element, selector: string): boolean {
-  return matches(el, selector) || (selector !== FALLBACK_IGNORE && matches(el, FALLBACK_IGNORE));
+/** True when `el` itself matches the ignore selector or the built-in ignore attribute (no selector: not ignored). */
+function isIgnoredSelf(el: Element, selector?: string): boolean {
+  return !!selector && (matches(el, selector) || (selector !== FALLBACK_IGNORE && matches(el, FALLBACK_IGNORE)));
 }
 
 /** Collapse whitespace, mask e-mail/phone/card runs, then cut to 100 characters. */
 export function bound(text: string | null | undefined): string | undefined {
-  if (!text) return undefined;
-  const clean = maskText(text.slice(0, MAX_RAW_TEXT).replace(/\s+/g, ' ').trim());
+  const clean = text && maskText(text.slice(0, MAX_RAW_TEXT).replace(/\s+/g, ' ').trim());
   if (!clean) return undefined;
   return clean.length > MAX_TEXT ? clean.slice(0, MAX_TEXT - 1).trimEnd() + '…' : clean;
 }
 
 /** The label of an element: its text, or for icon-only controls `aria-label`, `title` or an image's `alt`. */
 function labelOf(el: Element, ignoreSelector?: string): string | undefined {
-  const aria = attrText(el, 'aria-label');
-  if (tagOf(el) === 'INPUT') {
+  if (tagOf(el) === 'input') {
     const type = (el.getAttribute('type') ?? '').toLowerCase();
     // Only button-like inputs: their value is the label on the button, not typed data.
-    if (type === 'submit' || type === 'button' || type === 'reset') return bound((el as HTMLInputElement).value) ?? aria;
-    return (type === 'image' ? attrText(el, 'alt') : undefined) ?? aria;
+    const label = /^(?:submit|button|reset)$/.test(type) ? bound((el as HTMLInputElement).value) : type === 'image' ? attrText(el, 'alt') : undefined;
+    return label ?? attrText(el, 'aria-label');
   }
   const text = safeText(el, ignoreSelector);
   if (text || editableHost(el)) return text;
-  return aria ?? attrText(el, 'title') ?? attrText(el.querySelector('img[alt]'), 'alt');
+  return firstAttrText(el, ['aria-label', 'title']) ?? attrText(el.querySelector('img[alt]'), 'alt');
 }
 
 /** Add link facts to `out`: scrubbed href, outbound and download flags. */
@@ -190,23 +190,20 @@ function addLink(el: Element, opts: DescribeOptions, out: TargetInfo): void {
     return;
   }
   const protocol = url.protocol;
-  if (protocol === 'http:' || protocol === 'https:') {
+  const download = el.hasAttribute('download');
+  if (/^https?:$/.test(protocol)) {
     out.href = opts.scrub(url.href);
     const host = opts.pageHost ?? el.ownerDocument?.location?.hostname ?? '';
     if (host && bareHost(url.hostname) !== bareHost(host)) out.outbound = true;
-    if (el.hasAttribute('download') || DOWNLOAD_EXT.test(url.pathname)) out.download = true;
-  } else if (protocol === 'mailto:' || protocol === 'tel:' || protocol === 'sms:') {
+    if (download || DOWNLOAD_EXT.test(url.pathname)) out.download = true;
+  } else if (/^(?:mailto|tel|sms):$/.test(protocol)) {
     // The address is personal data; keep only what kind of link it was.
     out.href = protocol + (protocol === 'mailto:' ? '[email]' : '[phone]');
-  } else if (protocol === 'blob:' || protocol === 'data:') {
-    if (el.hasAttribute('download')) out.download = true;
-  }
+  } else if (download && /^(?:blob|data):$/.test(protocol)) out.download = true;
   // javascript: and other schemes: no href.
 }
 
-function bareHost(host: string): string {
-  return host.toLowerCase().replace(/^www\./, '');
-}
+const bareHost = (host: string): string => host.toLowerCase().replace(/^www\./, '');
 
 /** Describe an element the way every capture module does, with the context's scrubbing and ignore selector. */
 export const describeIn = (ctx: CaptureContext, el: Element): TargetInfo =>
@@ -214,10 +211,10 @@ export const describeIn = (ctx: CaptureContext, el: Element): TargetInfo =>
 
 /** Describe an element for a `click` event: tag, id, masked text, scrubbed href, selector and link flags. */
 export function describeElement(el: Element, opts: DescribeOptions): TargetInfo {
-  const info: TargetInfo = { tag: el.tagName.toLowerCase(), selector: cssPath(el) };
+  const info: TargetInfo = { tag: tagOf(el), selector: cssPath(el) };
   const id = attrText(el, 'id');
-  if (id) info.id = id;
   const text = labelOf(el, opts.ignoreSelector);
+  if (id) info.id = id;
   if (text) info.text = text;
   addLink(el, opts, info);
   return info;
@@ -225,29 +222,29 @@ export function describeElement(el: Element, opts: DescribeOptions): TargetInfo 
 
 /** True for ids and classes that look hand-written (not generated per build or per render). */
 export function isStableToken(token: string): boolean {
-  if (!/^[A-Za-z][\w-]*$/.test(token)) return false; // also rules out React's `:r1:` ids and Tailwind's `md:flex`
-  if (/\d{3,}/.test(token) || GENERATED_PREFIX.test(token)) return false;
   // Hash-like tail, e.g. `Button_primary__3xYz1`: letters and 2+ digits mixed in a 5+ character chunk.
-  const tail = token.split(/[-_]+/).pop() ?? '';
-  if (tail.length >= 5 && /[A-Za-z]/.test(tail) && (tail.match(/\d/g)?.length ?? 0) >= 2) return false;
-  return true;
+  const tail = token.split(/[-_]+/).pop()!;
+  return (
+    /^[A-Za-z][\w-]*$/.test(token) && // also rules out React's `:r1:` ids and Tailwind's `md:flex`
+    !/\d{3}/.test(token) &&
+    !GENERATED_PREFIX.test(token) &&
+    !(tail.length >= 5 && /[A-Za-z]/.test(tail) && /\d.*\d/.test(tail))
+  );
 }
 
-function stableClasses(el: Element): string[] {
-  const cls = el.getAttribute('class');
-  if (!cls) return [];
-  return cls
+/** Up to two classes that are hand-written and not a state. */
+const stableClasses = (el: Element): string[] =>
+  (el.getAttribute('class') ?? '')
     .split(/\s+/)
     .filter((c) => c && isStableToken(c) && !STATE_CLASS.test(c))
     .slice(0, 2);
-}
 
 /** An anchor that makes a selector unique and stable on its own: `#id` or `tag[data-waymark="…"]`. */
 function anchorOf(el: Element): string | undefined {
   const id = el.getAttribute('id');
   if (id && isStableToken(id)) return '#' + id;
   const mark = el.getAttribute('data-waymark');
-  if (mark && /^[\w .:/-]{1,80}$/.test(mark)) return `${el.tagName.toLowerCase()}[data-waymark="${mark}"]`;
+  if (mark && /^[\w .:/-]{1,80}$/.test(mark)) return `${tagOf(el)}[data-waymark="${mark}"]`;
   return undefined;
 }
 
@@ -258,27 +255,19 @@ function anchorOf(el: Element): string | undefined {
  */
 export function cssPath(el: Element): string {
   const parts: string[] = [];
-  let node: Element | null = el;
-  while (node && parts.length < 4) {
+  for (let node: Element | null = el; node && parts.length < 4; node = node.parentElement) {
     const anchor = anchorOf(node);
     if (anchor) {
       parts.unshift(anchor);
       break;
     }
-    const tag = node.tagName.toLowerCase();
-    if (tag === 'html' || (tag === 'body' && parts.length > 0)) break;
+    const tag = tagOf(node);
+    if (tag === 'html' || (tag === 'body' && parts.length)) break;
     const classes = stableClasses(node);
-    let seg = tag + classes.map((c) => '.' + c).join('');
-    const parent: Element | null = node.parentElement;
-    if (parent) {
-      const same = Array.from(parent.children).filter((c) => c.tagName === node!.tagName);
-      if (same.length > 1) {
-        const twins = classes.length ? same.filter((c) => classes.every((k) => c.classList.contains(k))) : same;
-        if (twins.length > 1) seg += `:nth-of-type(${same.indexOf(node) + 1})`;
-      }
-    }
-    parts.unshift(seg);
-    node = parent;
+    const same = Array.from(node.parentElement?.children ?? []).filter((c) => c.tagName === node!.tagName);
+    // Position only where a sibling of the same tag also has all these classes.
+    const twins = same.filter((c) => classes.every((k) => c.classList.contains(k)));
+    parts.unshift(tag + classes.map((c) => '.' + c).join('') + (twins.length > 1 ? `:nth-of-type(${same.indexOf(node) + 1})` : ''));
   }
   return parts.join(' > ');
 }

@@ -6,8 +6,9 @@
 import type { FormInfo } from '../types';
 import type { CaptureContext, CaptureModule } from './context';
 import { listen } from '../lib/guard';
-import { attrText, bound, cssPath, editableHost, eventElement, isElement, isIgnored, PASSIVE, quiet, safeText, tagOf } from './element';
+import { attrText, bound, cssPath, editableHost, eventElement, firstAttrText, isElement, isIgnored, PASSIVE, quiet, safeText, tagOf } from './element';
 
+type Form = HTMLFormElement;
 type Field = { name: string; type: string; position?: number };
 
 interface FormState {
@@ -16,6 +17,8 @@ interface FormState {
   /** The step reached last (name or 1-based index). */
   step?: string | number;
   completed: Set<Element>;
+  /** Fields typed into since they were last completed: completed on focusout if no `change` came. */
+  dirty: Set<Element>;
   lastField?: string;
   /** Submitted (and not rejected) or abandoned: the funnel is over, nothing more is reported. */
   done?: boolean;
@@ -24,30 +27,13 @@ interface FormState {
 }
 
 /** What identifies a form on every event of its life: computed when it is first seen, never again. */
-interface FormIdentity {
-  id?: string;
-  name?: string;
-  action?: string;
-  selector: string;
-}
+type FormIdentity = FormInfo & { selector: string };
 
 /**
  * How long after a submit the site's validation may take to mark fields
  * invalid (async validators, a re-render): then the submit is judged.
  */
 export const REJECT_CHECK_MS = 300;
-/**
- * True when the page's validation left a visible field invalid: ARIA, or
- * constraint validation (`:invalid`; read from `validity`, since
- * `checkValidity()` would fire `invalid` events at the page).
- */
-const isInvalid = (form: HTMLFormElement, win: Window): boolean =>
-  formFields(form).some((field) => {
-    const input = field as HTMLInputElement;
-    const invalid = field.getAttribute('aria-invalid') === 'true' || (input.willValidate !== false && input.validity?.valid === false);
-    // A required field in a step not shown yet is not one the visitor left invalid.
-    return invalid && isVisible(field, win);
-  }) || !!form.querySelector('[aria-invalid="true"]:not(input):not(select):not(textarea)');
 
 const NOT_FIELDS = new Set(['submit', 'button', 'reset', 'image', 'hidden']);
 // Card fields by `autocomplete` token (https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#autofill-field).
@@ -56,68 +42,68 @@ const CARD_AUTOCOMPLETE = /(?:^|\s)cc-/i;
 const CARD_NAME = /(?:^|[^a-z])(?:cc|cvv|cvc|csc|ccv|ssn|iban|pan)(?:[^a-z]|$)|card.?(?:number|num|no|code)|credit.?card|security.?code|expir/i;
 const STEP_SELECTOR = '[data-waymark-step]';
 
+/**
+ * True when the page's validation left a visible field invalid: ARIA, or
+ * constraint validation (`:invalid`; read from `validity`, since
+ * `checkValidity()` would fire `invalid` events at the page).
+ */
+const isInvalid = (form: Form, win: Window): boolean =>
+  formFields(form).some((field) => {
+    const input = field as HTMLInputElement;
+    const invalid = field.getAttribute('aria-invalid') === 'true' || (input.willValidate !== false && input.validity?.valid === false);
+    // A required field in a step not shown yet is not one the visitor left invalid.
+    return invalid && isVisible(field, win);
+  }) || !!form.querySelector('[aria-invalid="true"]:not(input):not(select):not(textarea)');
+
 /** The form control a visitor interacts with, or null. Hidden inputs and buttons are not fields. */
-export function asField(el: Element | null): Element | null {
+function asField(el: Element | null): Element | null {
   if (!el) return null;
   const tag = tagOf(el);
-  if (tag === 'SELECT' || tag === 'TEXTAREA') return el;
-  if (tag === 'INPUT') return NOT_FIELDS.has(inputType(el)) ? null : el;
+  if (tag === 'select' || tag === 'textarea') return el;
+  if (tag === 'input') return NOT_FIELDS.has(inputType(el)) ? null : el;
   return editableHost(el);
 }
 
+/** An input's type as the browser reads it ('text' when missing or empty), or '' for other elements. */
 function inputType(el: Element): string {
-  return (el.getAttribute('type') ?? 'text').toLowerCase().trim() || 'text';
+  return tagOf(el) === 'input' ? (el.getAttribute('type') ?? '').toLowerCase().trim() || 'text' : '';
 }
 
 /** The form a field belongs to (honours the `form` attribute). */
-function formOf(field: Element): HTMLFormElement | null {
+function formOf(field: Element): Form | null {
   const owner = (field as HTMLInputElement).form;
-  if (owner && isElement(owner)) return owner;
-  return field.closest('form');
+  return owner && isElement(owner) ? owner : field.closest('form');
 }
 
 /** The kind of a field whose very name could hint at its content: described by this kind only. */
 function sensitiveKind(field: Element): string | undefined {
-  const type = tagOf(field) === 'INPUT' ? inputType(field) : '';
+  const type = inputType(field);
   if (type === 'password' || type === 'hidden') return type;
   const ac = field.getAttribute('autocomplete') ?? '';
   if (/one-time-code/i.test(ac)) return 'one-time-code';
-  if (CARD_AUTOCOMPLETE.test(ac)) return 'card';
-  const label = `${field.getAttribute('name') ?? ''} ${field.getAttribute('id') ?? ''}`;
-  if (CARD_NAME.test(label)) return 'card';
+  if (CARD_AUTOCOMPLETE.test(ac) || CARD_NAME.test(`${field.getAttribute('name') ?? ''} ${field.getAttribute('id') ?? ''}`)) return 'card';
   return undefined;
 }
 
-/** Name, type and 1-based position of a field: never its value. */
-export function describeField(field: Element, form: HTMLFormElement): Field {
-  const fields = formFields(form);
-  const index = fields.indexOf(field);
-  const position = index >= 0 ? index + 1 : undefined;
-  const kind = sensitiveKind(field);
+/** The type of a field that is not sensitive. */
+function fieldType(field: Element): string {
   const tag = tagOf(field);
-  const type =
-    kind ??
-    (tag === 'INPUT'
-      ? inputType(field)
-      : tag === 'SELECT'
-        ? (field as HTMLSelectElement).multiple ? 'select-multiple' : 'select'
-        : tag === 'TEXTAREA'
-          ? 'textarea'
-          : 'contenteditable');
+  if (tag === 'select') return (field as HTMLSelectElement).multiple ? 'select-multiple' : 'select';
+  return tag === 'textarea' ? 'textarea' : inputType(field) || 'contenteditable';
+}
+
+/** Name, type and 1-based position of a field: never its value. */
+function describeField(field: Element, form: Form): Field {
+  const position = formFields(form).indexOf(field) + 1;
+  const kind = sensitiveKind(field);
+  const type = kind ?? fieldType(field);
   // A sensitive field is named by its kind only: its own name could hint at its content.
-  const name =
-    kind ??
-    attrText(field, 'name') ??
-    attrText(field, 'id') ??
-    attrText(field, 'aria-label') ??
-    (position ? `field-${position}` : type);
-  const out: Field = { name, type };
-  if (position) out.position = position;
-  return out;
+  const name = kind ?? firstAttrText(field, ['name', 'id', 'aria-label']) ?? (position ? `field-${position}` : type);
+  return position ? { name, type, position } : { name, type };
 }
 
 /** The fields of a form in document order, each once. */
-function formFields(form: HTMLFormElement): Element[] {
+function formFields(form: Form): Element[] {
   // form.elements also holds fields outside the form that point at it with `form="…"`.
   const all = [...Array.from((form.elements ?? []) as ArrayLike<Element>), ...Array.from(form.querySelectorAll('[contenteditable]'))];
   const fields = new Set(all.filter((el) => asField(el) === el));
@@ -126,21 +112,19 @@ function formFields(form: HTMLFormElement): Element[] {
 
 /** Step containers of a form: `[data-waymark-step]` if it has any, else its fieldsets; outermost only. */
 function stepContainers(form: Element): Element[] {
-  const marked = Array.from(form.querySelectorAll(STEP_SELECTOR));
-  const selector = marked.length ? STEP_SELECTOR : 'fieldset';
-  const all = marked.length ? marked : Array.from(form.querySelectorAll(selector));
+  const selector = form.querySelector(STEP_SELECTOR) ? STEP_SELECTOR : 'fieldset';
   // A fieldset grouping radio buttons inside a step is not a step of its own.
-  return all.filter((s) => {
+  return Array.from(form.querySelectorAll(selector)).filter((s) => {
     const outer = s.parentElement?.closest(selector);
     return !outer || !form.contains(outer);
   });
 }
 
 /** A step's name: its `data-waymark-step` value, its legend (masked) or its 1-based index. */
-function stepName(step: Element, all: Element[]): string | number {
+function stepName(step: Element, form: Form): string | number {
   const mark = step.getAttribute('data-waymark-step')?.trim();
-  const legend = mark ? undefined : Array.from(step.children).find((c) => tagOf(c) === 'LEGEND');
-  return (mark ? bound(mark) : legend && safeText(legend)) ?? all.indexOf(step) + 1;
+  const legend = mark ? undefined : Array.from(step.children).find((c) => tagOf(c) === 'legend');
+  return (mark ? bound(mark) : legend && safeText(legend)) ?? stepContainers(form).indexOf(step) + 1;
 }
 
 /** True when an element is rendered and visible: `checkVisibility()` where there is one, else computed styles. */
@@ -157,58 +141,54 @@ function isVisible(el: Element, win: Window): boolean {
   return native ? check.call(el, { visibilityProperty: true }) : true;
 }
 
+/** A form's identity. getAttribute, not form.id / form.name: a field named "id" or "name" would shadow those. */
+function identityOf(form: Form, scrub: (url: string) => string): FormIdentity {
+  const known: FormIdentity = { selector: cssPath(form) };
+  const id = attrText(form, 'id');
+  const name = attrText(form, 'name');
+  const action = form.getAttribute('action');
+  if (id) known.id = id;
+  if (name) known.name = name;
+  if (action) {
+    let url = action;
+    try {
+      url = new URL(action, form.ownerDocument.baseURI).href;
+    } catch {
+      /* scrubbed as written */
+    }
+    known.action = scrub(url);
+  }
+  return known;
+}
+
 /** Capture form funnels. Listens in the capture phase on the document, before the page's own handlers. */
 export const captureForms: CaptureModule = (ctx: CaptureContext) => {
-  const forms = new Map<HTMLFormElement, FormState>();
-  // Fields typed into since they were last completed: completed on focusout if no `change` came.
-  let dirty = new WeakSet<Element>();
-  const ignore = () => ctx.privacy.ignoreSelector;
+  const forms = new Map<Form, FormState>();
+  const ignored = (el: Element): boolean => isIgnored(el, ctx.privacy.ignoreSelector);
 
   // One identity per form element for its whole life: a route change (a relative
   // `action="#"` resolving against the next URL) or a re-render cannot make it look like another form.
-  const identities = new WeakMap<HTMLFormElement, FormIdentity>();
-  const identify = (form: HTMLFormElement): FormIdentity => {
+  const identities = new WeakMap<Form, FormIdentity>();
+  const identify = (form: Form): FormIdentity => {
     let known = identities.get(form);
-    if (known) return known;
-    // getAttribute, not form.id / form.name: a field named "id" or "name" would shadow those.
-    const id = attrText(form, 'id');
-    const name = attrText(form, 'name');
-    const action = form.getAttribute('action');
-    known = { selector: cssPath(form) };
-    if (id) known.id = id;
-    if (name) known.name = name;
-    if (action) {
-      try {
-        known.action = ctx.scrub(new URL(action, form.ownerDocument.baseURI).href);
-      } catch {
-        known.action = ctx.scrub(action);
-      }
-    }
-    identities.set(form, known);
+    if (!known) identities.set(form, (known = identityOf(form, ctx.scrub)));
     return known;
   };
 
-  const emit = (
-    type: 'form_start' | 'form_step' | 'form_submit' | 'form_reject' | 'form_abandon',
-    form: HTMLFormElement,
-    state: FormState | undefined,
-    field?: Field,
-    extra?: Record<string, unknown>,
-  ): void => {
-    const { selector, ...info } = identify(form) as FormIdentity & FormInfo;
-    if (state?.step !== undefined) info.step = state.step;
+  const emit = (type: 'form_start' | 'form_step' | 'form_submit' | 'form_reject' | 'form_abandon', form: Form, state: FormState, field?: Field, extra?: Record<string, unknown>): void => {
+    const { selector, ...info } = identify(form);
+    if (state.step !== undefined) info.step = state.step;
     if (field) info.field = field;
     if (type === 'form_reject') info.rejected = true;
     ctx.emit(type, { form: info, properties: { formSelector: selector, ...extra } }, form);
   };
 
   /** The state of a form, starting it (form_start) on first interaction. */
-  const start = (form: HTMLFormElement): FormState => {
+  const start = (form: Form): FormState => {
     let state = forms.get(form);
     if (state) return state;
     identify(form);
-    state = { visible: new Set(), completed: new Set() };
-    for (const step of stepContainers(form)) if (isVisible(step, ctx.win)) state.visible.add(step);
+    state = { visible: new Set(stepContainers(form).filter((s) => isVisible(s, ctx.win))), completed: new Set(), dirty: new Set() };
     // Emitted before the state is stored: a pending page view sent first may end the previous
     // route (which clears the forms), and this funnel belongs to the new one.
     emit('form_start', form, state);
@@ -217,52 +197,41 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     return state;
   };
 
-  const reach = (form: HTMLFormElement, state: FormState, step: Element, all: Element[]): void => {
-    if (isIgnored(step, ignore())) return;
-    const name = stepName(step, all);
+  const reach = (form: Form, state: FormState, step: Element): void => {
+    if (ignored(step)) return;
+    const name = stepName(step, form);
     if (name === state.step) return;
     state.step = name;
     emit('form_step', form, state);
   };
 
-  /** The form and field behind an event, unless it is not a form field or is ignored. */
-  const target = (event: Event): { form: HTMLFormElement; field: Element } | null => {
-    const field = asField(eventElement(event));
-    if (!field) return null;
-    const form = formOf(field);
-    if (!form || isIgnored(field, ignore()) || isIgnored(form, ignore())) return null;
-    return { form, field };
-  };
-
-  const complete = (form: HTMLFormElement, field: Element): void => {
-    dirty.delete(field);
+  const complete = (form: Form, field: Element): void => {
     const state = start(form);
     const info = describeField(field, form);
+    state.dirty.delete(field);
     state.completed.add(field);
     state.lastField = info.name;
     emit('form_step', form, state, info);
   };
 
   /** What each field event means for the funnel; submit is handled on its own (its target is the form). */
-  const onField: Record<string, (form: HTMLFormElement, field: Element) => void> = {
+  const onField: Record<string, (form: Form, field: Element) => void> = {
     focusin(form, field) {
       const state = start(form);
-      const all = stepContainers(form);
-      const step = all.find((s) => s.contains(field));
-      if (step) reach(form, state, step, all);
+      const step = stepContainers(form).find((s) => s.contains(field));
+      if (step) reach(form, state, step);
     },
-    input(form, field) {
-      start(form);
-      dirty.add(field);
-    },
-    change: (form, field) => complete(form, field),
+    input: (form, field) => void start(form).dirty.add(field),
+    change: complete,
     focusout(form, field) {
-      if (dirty.has(field)) complete(form, field);
+      if (forms.get(form)?.dirty.has(field)) complete(form, field);
     },
   };
+  // Only fields of a form, neither of them ignored.
   const onFieldEvent = quiet((event: Event) => {
-    const t = target(event);
-    if (t) onField[event.type]!(t.form, t.field);
+    const field = asField(eventElement(event));
+    const form = field && formOf(field);
+    if (form && !ignored(field) && !ignored(form)) onField[event.type]!(form, field);
   });
 
   /**
@@ -270,7 +239,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
    * submits (the page goes): `form_submit`. Prevented (handled by script):
    * `form_reject` when the page's validation left fields invalid, else `form_submit`.
    */
-  const decide = (form: HTMLFormElement, state: FormState, final: boolean): void => {
+  const decide = (form: Form, state: FormState, final: boolean): void => {
     const pending = state.deciding;
     if (!pending) return;
     const prevented = pending.event.defaultPrevented;
@@ -286,13 +255,10 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     if (!rejected) state.done = true;
     emit(rejected ? 'form_reject' : 'form_submit', form, state);
   };
-  const decideAll = (): void => {
-    for (const [form, state] of forms) quiet(decide)(form, state, true);
-  };
 
   const onSubmit = quiet((event: Event) => {
-    const form = eventElement(event) as HTMLFormElement | null;
-    if (!form || tagOf(form) !== 'FORM' || isIgnored(form, ignore())) return;
+    const form = eventElement(event) as Form | null;
+    if (!form || tagOf(form) !== 'form' || ignored(form)) return;
     const state = start(form);
     if (state.deciding) decide(form, state, true);
     // This listener runs first (capture phase): look again after the site's handlers.
@@ -300,16 +266,6 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
   });
 
   // Steps that become visible (wizards that show the next fieldset, SPA steps rendered in place).
-  const MO = (ctx.win as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver;
-  const observer = MO ? new MO(() => checkSteps()) : undefined;
-  const watch = quiet((form: HTMLFormElement) =>
-    observer?.observe(form, {
-      subtree: true,
-      childList: true,
-      attributes: true,
-      attributeFilter: ['hidden', 'style', 'class', 'open', 'aria-hidden', 'data-waymark-step'],
-    }),
-  );
   const checkSteps = quiet(() => {
     for (const [form, state] of forms) {
       if (state.done || !form.isConnected) continue;
@@ -317,13 +273,25 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
       const now = new Set(all.filter((s) => isVisible(s, ctx.win)));
       const appeared = all.find((s) => now.has(s) && !state.visible.has(s));
       state.visible = now;
-      if (appeared) reach(form, state, appeared, all);
+      if (appeared) reach(form, state, appeared);
     }
   });
+  const MO = (ctx.win as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver;
+  const observer = MO && new MO(checkSteps);
+  const watch = quiet((form: Form) =>
+    observer?.observe(form, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['hidden', 'style', 'class', 'open', 'aria-hidden', 'data-waymark-step'],
+    }),
+  );
 
   const abandon = (reason: 'leave' | 'route'): void => {
-    // A submit still being judged is judged now, before the page or route goes.
-    decideAll();
+    for (const [form, state] of forms) {
+      // A submit still being judged is judged now, before the page or route goes.
+      quiet(decide)(form, state, true);
+    }
     for (const [form, state] of forms) {
       if (state.done) continue;
       state.done = true;
@@ -333,25 +301,22 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     }
   };
 
-  const offLeave = ctx.onLeave(() => abandon('leave'));
-  const offRoute = ctx.onRoute(() => {
-    abandon('route');
-    // A new page: forms still on screen (a header search box) start a fresh funnel.
-    forms.clear();
-    dirty = new WeakSet();
-    observer?.disconnect();
-  });
-
-  const offFields = listen(ctx.doc, Object.keys(onField), onFieldEvent, PASSIVE);
-  const offSubmit = listen(ctx.doc, 'submit', onSubmit, PASSIVE);
+  const offs = [
+    ctx.onLeave(() => abandon('leave')),
+    ctx.onRoute(() => {
+      abandon('route');
+      // A new page: forms still on screen (a header search box) start a fresh funnel.
+      forms.clear();
+      observer?.disconnect();
+    }),
+    listen(ctx.doc, Object.keys(onField), onFieldEvent, PASSIVE),
+    listen(ctx.doc, 'submit', onSubmit, PASSIVE),
+  ];
 
   return () => {
-    for (const state of forms.values()) if (state.deciding) clearTimeout(state.deciding.timer);
-    offFields();
-    offSubmit();
+    for (const state of forms.values()) clearTimeout(state.deciding?.timer);
+    for (const off of offs) off();
     observer?.disconnect();
-    offLeave();
-    offRoute();
     forms.clear();
   };
 };
