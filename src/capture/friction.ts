@@ -59,11 +59,16 @@ const SIGNALS = ['popstate', 'hashchange', 'submit', 'invalid', 'scroll'];
 /** When a click started: the ctx clock and the performance clock (which request entries use). */
 type Since = { at: number; perf: number };
 
+type Observers = Window & {
+  MutationObserver?: typeof MutationObserver;
+  PerformanceObserver?: typeof PerformanceObserver;
+  navigation?: EventTarget;
+};
+
 /** True for a link whose default action (a navigation, a new tab, a download) was not cancelled. */
 function followsLink(el: Element, event: Event): boolean {
-  if (event.defaultPrevented || !el.matches(LINK)) return false;
   const href = (el.getAttribute('href') ?? '').trim().toLowerCase();
-  return href !== '' && href !== '#' && !href.startsWith('javascript:');
+  return !event.defaultPrevented && el.matches(LINK) && href !== '' && href !== '#' && !href.startsWith('javascript:');
 }
 
 /**
@@ -72,21 +77,26 @@ function followsLink(el: Element, event: Event): boolean {
  * navigation, DOM change, network request, focus change, scroll or submit.
  */
 export const captureFriction: CaptureModule = (ctx: CaptureContext) => {
-  const { win, doc, friction } = ctx;
+  const { doc, friction } = ctx;
+  const win = ctx.win as Observers;
+  const { deadClickMs } = friction;
   const rage = createRageDetector(friction);
   let burstEl: Element | null = null;
   let burstTimer = 0;
   // Time of the last sign of life (ctx clock); a click is dead when none came after it.
   let lastChange = -Infinity;
+  // Start time (performance clock) of the latest request seen: requests are reported when they finish.
+  let lastRequest = -Infinity;
+  // Clicks being judged: their element and deadline timer.
   const pending = new Map<Element, number>();
-  let down: { el: Element; at: number; perf: number } | null = null;
+  let down: (Since & { el: Element }) | null = null;
 
-  const reportBurst = (clicks: number, el: Element | null): void => {
-    if (clicks && el) ctx.emit('rage_click', { properties: { clicks }, target: describeIn(ctx, el) }, el);
+  const reportBurst = (clicks: number): void => {
+    if (clicks && burstEl) ctx.emit('rage_click', { properties: { clicks }, target: describeIn(ctx, burstEl) }, burstEl);
   };
   const endBurst = (): void => {
     win.clearTimeout(burstTimer);
-    reportBurst(rage.end(), burstEl);
+    reportBurst(rage.end());
     burstEl = null;
   };
 
@@ -94,15 +104,13 @@ export const captureFriction: CaptureModule = (ctx: CaptureContext) => {
   const changed = (): void => {
     lastChange = ctx.now();
   };
-  const MO = (win as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver;
+  const MO = win.MutationObserver;
   const mutations = typeof MO === 'function' ? new MO(changed) : null;
   let resources: PerformanceObserver | null = null;
-  // Start time (performance clock) of the latest request seen: requests are reported when they finish.
-  let lastRequest = -Infinity;
   const onResources = (entries: PerformanceEntry[]): void => {
     for (const e of entries) lastRequest = Math.max(lastRequest, e.startTime);
   };
-  const perfNow = (): number => win.performance?.now() ?? 0;
+  const since = (): Since => ({ at: ctx.now(), perf: win.performance?.now() ?? 0 });
   let armedUntil = 0;
   let disarmTimer = 0;
   const disarm = (): void => {
@@ -113,11 +121,11 @@ export const captureFriction: CaptureModule = (ctx: CaptureContext) => {
     resources = null;
   };
   const arm = (): void => {
-    const until = ctx.now() + friction.deadClickMs;
+    const until = ctx.now() + deadClickMs;
     if (!armedUntil) {
       mutations?.observe(doc, { childList: true, subtree: true, attributes: true, characterData: true });
       try {
-        const PO = (win as Window & { PerformanceObserver?: typeof PerformanceObserver }).PerformanceObserver;
+        const PO = win.PerformanceObserver;
         if (PO?.supportedEntryTypes?.includes('resource')) {
           resources = new PO((list) => onResources(list.getEntries()));
           resources.observe({ type: 'resource' });
@@ -130,98 +138,85 @@ export const captureFriction: CaptureModule = (ctx: CaptureContext) => {
       armedUntil = until;
       win.clearTimeout(disarmTimer);
       // Runs after the dead-click deadlines scheduled before it.
-      disarmTimer = win.setTimeout(() => {
-        if (!pending.size) disarm();
-      }, friction.deadClickMs + 50);
+      disarmTimer = win.setTimeout(() => pending.size || disarm(), deadClickMs + 50);
     }
   };
 
-  const judge = (el: Element, since: Since, href: string, event: Event): void => {
+  const judge = (el: Element, start: Since, href: string, event: Event): void => {
     pending.delete(el);
     if (mutations?.takeRecords().length) changed();
     if (resources) onResources(resources.takeRecords());
-    const dead =
-      lastChange < since.at && lastRequest < since.perf && win.location.href === href && !followsLink(el, event);
+    const dead = lastChange < start.at && lastRequest < start.perf && win.location.href === href && !followsLink(el, event);
     if (dead && el.isConnected) ctx.emit('dead_click', { target: describeIn(ctx, el) }, el);
     if (!pending.size && ctx.now() >= armedUntil) disarm();
   };
 
-  const onPointerDown = quiet((event: Event) => {
-    const el = actionableAncestor(eventElement(event));
-    if (!el) return;
-    // Menus often open on pointerdown: changes from here on count for the click.
-    down = { el, at: ctx.now(), perf: perfNow() };
-    arm();
-  });
-
-  const onClick = quiet((event: Event) => {
-    const origin = eventElement(event);
-    if (!origin || isIgnored(origin, ctx.privacy.ignoreSelector)) return;
-    const now = ctx.now();
-    const act = actionableAncestor(origin);
-    const e = event as MouseEvent;
-    // detail 0: a keyboard or scripted click, which has no position.
-    if (e.detail > 0) {
-      reportBurst(rage.click(e.clientX, e.clientY, now), burstEl);
-      if (rage.size() === 1) burstEl = act ?? origin;
-      win.clearTimeout(burstTimer);
-      burstTimer = win.setTimeout(endBurst, friction.rageWindowMs + 1);
-    }
-    if (!act || pending.has(act)) return;
-    const since: Since =
-      down && down.el === act && now - down.at <= friction.deadClickMs ? down : { at: now, perf: perfNow() };
-    down = null;
-    arm();
-    const href = win.location.href;
-    pending.set(
-      act,
-      win.setTimeout(() => judge(act, since, href, event), friction.deadClickMs),
-    );
-  });
-
-  // Focus moving to a field or into a dialog; a clicked button taking focus does not count.
-  const onFocus = quiet((event: Event) => {
-    const el = eventElement(event);
-    if (el && el.matches(FOCUS_CHANGE) && !actionableAncestor(el)) changed();
-  });
-  // The window itself losing focus: a popup, a new tab or a native dialog opened.
-  const onBlur = (event: Event): void => {
-    if (event.target === win) changed();
+  /** What each window event means; any other (SIGNALS) shows the page did something. */
+  const on: Record<string, (event: Event) => void> = {
+    pointerdown(event) {
+      const el = actionableAncestor(eventElement(event));
+      if (!el) return;
+      // Menus often open on pointerdown: changes from here on count for the click.
+      down = { el, ...since() };
+      arm();
+    },
+    click(event) {
+      const origin = eventElement(event);
+      if (!origin || isIgnored(origin, ctx.privacy.ignoreSelector)) return;
+      const act = actionableAncestor(origin);
+      const e = event as MouseEvent;
+      const now = since();
+      // detail 0: a keyboard or scripted click, which has no position.
+      if (e.detail > 0) {
+        reportBurst(rage.click(e.clientX, e.clientY, now.at));
+        if (rage.size() === 1) burstEl = act ?? origin;
+        win.clearTimeout(burstTimer);
+        burstTimer = win.setTimeout(endBurst, friction.rageWindowMs + 1);
+      }
+      if (!act || pending.has(act)) return;
+      const start = down && down.el === act && now.at - down.at <= deadClickMs ? down : now;
+      down = null;
+      arm();
+      const href = win.location.href;
+      pending.set(act, win.setTimeout(() => judge(act, start, href, event), deadClickMs));
+    },
+    // Focus moving to a field or into a dialog; a clicked button taking focus does not count.
+    focusin(event) {
+      const el = eventElement(event);
+      if (el && el.matches(FOCUS_CHANGE) && !actionableAncestor(el)) changed();
+    },
+    // The window itself losing focus: a popup, a new tab or a native dialog opened.
+    blur(event) {
+      if (event.target === win) changed();
+    },
   };
-  const nav = (win as Window & { navigation?: EventTarget }).navigation;
-
-  const offs = [
-    listen(win, 'pointerdown', onPointerDown, PASSIVE),
-    listen(win, 'click', onClick, PASSIVE),
-    listen(win, 'focusin', onFocus, PASSIVE),
-    listen(win, 'blur', onBlur, PASSIVE),
-    listen(win, SIGNALS, changed, PASSIVE),
-    listen(doc, 'visibilitychange', changed, PASSIVE),
-  ];
-  // The Navigation API (Chromium) sees navigations no other event shows.
-  if (typeof nav?.addEventListener == 'function') offs.push(listen(nav as EventTarget, 'navigate', changed, false));
+  const nav = win.navigation;
 
   const cancelPending = (): void => {
     pending.forEach((timer) => win.clearTimeout(timer));
     pending.clear();
     disarm();
   };
-  // Leaving the page is something happening; a burst is reported before the exit flush.
-  const offLeave = ctx.onLeave(() => {
-    endBurst();
-    cancelPending();
-  });
-  // Runs before the next page_view: the burst belongs to the page being left.
-  const offRoute = ctx.onRoute(() => {
-    changed();
-    endBurst();
-  });
+  const offs = [
+    listen(win, [...Object.keys(on), ...SIGNALS], quiet((event: Event) => (on[event.type] ?? changed)(event)), PASSIVE),
+    listen(doc, 'visibilitychange', changed, PASSIVE),
+    // Leaving the page is something happening; a burst is reported before the exit flush.
+    ctx.onLeave(() => {
+      endBurst();
+      cancelPending();
+    }),
+    // Runs before the next page_view: the burst belongs to the page being left.
+    ctx.onRoute(() => {
+      changed();
+      endBurst();
+    }),
+  ];
+  // The Navigation API (Chromium) sees navigations no other event shows.
+  if (typeof nav?.addEventListener == 'function') offs.push(listen(nav, 'navigate', changed, false));
 
   return () => {
     win.clearTimeout(burstTimer);
     cancelPending();
-    offLeave();
-    offRoute();
     for (const off of offs) off();
   };
 };
