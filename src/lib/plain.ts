@@ -12,7 +12,15 @@ export type PlainProblem = 'cycle' | 'bigint' | 'unsupported' | 'throws' | 'dept
 
 export type Report = (problem: PlainProblem, path: string) => void;
 
-const isNode = (v: object): boolean => typeof (v as Node).nodeType === 'number' && typeof (v as Node).nodeName === 'string';
+const isNode = (v: object): boolean => typeof (v as Node).nodeType == 'number' && typeof (v as Node).nodeName == 'string';
+
+/** Strings, booleans and finite numbers: nearly everything sites pass, kept as they are. */
+const isSimple = (v: unknown): boolean => typeof v == 'string' || typeof v == 'boolean' || Number.isFinite(v);
+
+/** `a.b` (or `b` at the top): built only for values that need walking or a report. */
+const keyPath = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object' && !Array.isArray(v);
 
 /**
  * A JSON-safe copy of `value`: cycles cut, BigInt to string, functions,
@@ -20,23 +28,14 @@ const isNode = (v: object): boolean => typeof (v as Node).nodeType === 'number' 
  * getter skipped, nesting bounded by MAX_DEPTH. Never throws.
  */
 export function toPlain(value: unknown, report: Report, path = '', ancestors: object[] = []): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : null;
-    case 'bigint':
-      report('bigint', path);
-      return String(value);
-    case 'object':
-      return value === null ? null : plainObject(value, report, path, ancestors);
-    case 'undefined':
-      return undefined;
-    default: // function, symbol
-      report('unsupported', path);
-      return undefined;
+  if (isSimple(value) || value === undefined) return value;
+  if (typeof value == 'number') return null; // NaN, Infinity: as JSON.stringify writes them
+  if (typeof value == 'object') return value && plainObject(value, report, path, ancestors);
+  if (typeof value == 'bigint') {
+    report('bigint', path);
+    return String(value);
   }
+  report('unsupported', path); // function, symbol
 }
 
 function plainObject(value: object, report: Report, path: string, ancestors: object[]): unknown {
@@ -47,7 +46,7 @@ function plainObject(value: object, report: Report, path: string, ancestors: obj
   try {
     if (isNode(value) || (value as Window).window === value) return report('unsupported', path);
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return toPlain(toJSON.call(value), report, path, ancestors);
+    if (typeof toJSON == 'function') return toPlain(toJSON.call(value), report, path, ancestors);
     if (Array.isArray(value)) return value.map((item, i) => toPlain(item, report, `${path}[${i}]`, ancestors) ?? null);
     const out: Record<string, unknown> = {};
     for (const key in value) {
@@ -56,17 +55,13 @@ function plainObject(value: object, report: Report, path: string, ancestors: obj
       try {
         item = (value as Record<string, unknown>)[key];
       } catch {
-        report('throws', path ? `${path}.${key}` : key);
+        report('throws', keyPath(path, key));
         continue;
       }
-      // Strings, booleans and finite numbers (nearly everything sites pass) are kept as they are.
-      const plain =
-        typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))
-          ? item
-          : toPlain(item, report, path ? `${path}.${key}` : key, ancestors);
+      const plain = isSimple(item) ? item : toPlain(item, report, keyPath(path, key), ancestors);
       if (plain === undefined) continue;
       // A key named "__proto__" stays data and never changes the copy's prototype.
-      if (key === '__proto__') Object.defineProperty(out, key, { value: plain, enumerable: true, writable: true, configurable: true });
+      if (key == '__proto__') Object.defineProperty(out, key, { value: plain, enumerable: true, writable: true, configurable: true });
       else out[key] = plain;
     }
     return out;
@@ -79,9 +74,8 @@ function plainObject(value: object, report: Report, path: string, ancestors: obj
 
 /** A plain-object copy of `value` (anything that is not a plain object gives `{}`). */
 export function plainRecord(value: unknown, report: Report): Record<string, unknown> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
-  const plain = toPlain(value, report);
-  return plain && typeof plain === 'object' && !Array.isArray(plain) ? (plain as Record<string, unknown>) : {};
+  const plain = isRecord(value) && toPlain(value, report);
+  return isRecord(plain) ? plain : {};
 }
 
 /** UTF-8 length of a string, without allocating (TextEncoder would copy it). */
@@ -90,28 +84,27 @@ export function utf8Bytes(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code < 0xdc00) i++, (bytes += 2); // a surrogate pair: 4 bytes for 2 units
-    else bytes += 2;
+    bytes += code < 0x800 ? 1 : 2;
+    // A surrogate pair (2 units, 4 bytes) is counted whole at its first unit.
+    if (code >= 0xd800 && code < 0xdc00) i++;
   }
   return bytes;
 }
 
 const PROBLEMS: Record<PlainProblem, string> = {
-  cycle: 'a circular reference was cut',
-  bigint: 'a BigInt was sent as a string',
-  unsupported: 'a function, Symbol or DOM node was left out',
-  throws: 'a value whose getter or toJSON threw was left out',
-  depth: `values nested deeper than ${MAX_DEPTH} levels were left out`,
+  cycle: 'circular reference cut',
+  bigint: 'BigInt sent as a string',
+  unsupported: 'function, Symbol or DOM node left out',
+  throws: 'value whose getter or toJSON threw left out',
+  depth: `value nested deeper than ${MAX_DEPTH} levels left out`,
 };
 
-/** One console warning per kind of problem; every case (with its path) in debug mode. */
+/** One console warning per kind of problem (the first case's path); every case in debug mode. */
 export function createReporter(debug: () => boolean): Report {
   const warned = new Set<PlainProblem>();
   return (problem, path) => {
-    if (debug()) console.debug(`[waymark] ${PROBLEMS[problem]} at "${path}"`);
-    if (warned.has(problem)) return;
-    warned.add(problem);
-    console.warn(`[waymark] ${PROBLEMS[problem]} in the data passed to waymark (first at "${path}"); the rest was kept`);
+    const msg = `[waymark] ${PROBLEMS[problem]} at "${path}"`;
+    if (debug()) console.debug(msg);
+    if (!warned.has(problem)) warned.add(problem), console.warn(msg);
   };
 }
