@@ -25,16 +25,14 @@ const flatten = (to: Obj, prefix: string, from?: object): void => {
 };
 
 /** The query string of a URL, as Segment's `page.search` (`''` when none). */
-const search = (url: string): string => {
-  const i = url.indexOf('?');
-  return i < 0 ? '' : url.slice(i).split('#')[0]!;
-};
+const search = (url: string): string => (url || '').match(/\?[^#]*/)?.[0] ?? '';
 
 /** One waymark event as a Segment spec call (`page`, `identify` or `track`). */
 export const toSegmentCall = (e: WaymarkEvent, sentAt: string): Obj => {
-  const nav = typeof navigator != 'undefined' ? navigator : undefined;
+  // Absent on a server (SSR, tests in Node): locale and userAgent are then left out.
+  const nav = globalThis.navigator as Navigator | undefined;
   const p = e.page || ({} as WaymarkEvent['page']);
-  const page = { path: p.path, referrer: p.referrer, search: search(p.url || ''), title: p.title, url: p.url };
+  const page = { path: p.path, referrer: p.referrer, search: search(p.url), title: p.title, url: p.url };
   const ctx = e.context || ({} as WaymarkEvent['context']);
   // Segment calls utm_campaign `name`; other UTM keys and click ids pass through.
   const { campaign: campaignName, ...utm } = ctx.campaign || {};
