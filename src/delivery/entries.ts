@@ -86,7 +86,7 @@ export function createEntries(d: EntriesDeps) {
     if (state === 'done') counts.delivered += list.length;
     else {
       counts.dropped[reason!] = (counts.dropped[reason!] ?? 0) + list.length;
-      d.debug(`dropped ${list.length} event(s): ${reason}`, keys);
+      d.debug(`dropped ${list.length}: ${reason}`, keys);
     }
   }
 
@@ -129,6 +129,13 @@ export function createEntries(d: EntriesDeps) {
     settled: (key: string) => tombstones.has(key),
     /** Settled keys whose store delete is not confirmed: the next page load must not send them. */
     undeleted: () => [...undeleted],
+    /**
+     * An event refused before it was queued (consent, or measured at the door): counted as dropped.
+     * Another tab's record was read from the store, so it is durable (and deleted); this tab's never was written.
+     */
+    refuse(rec: Rec, reason: DropReason, own: boolean) {
+      settle([{ rec, state: 'queued', durable: !own, bytes: 0, own }], 'dropped', reason);
+    },
     /** A failed attempt: counted, and the new attempt count written. */
     retried(list: Entry[]) {
       counts.retried += list.length;

@@ -13,51 +13,51 @@ type Ledger = Array<[key: string, at: number]>;
 /** Most ledger entries kept (the oldest go first). */
 const LEDGER_MAX = 2000;
 
+/** A stored list; anything else (missing, or junk another version wrote) reads as empty. */
+const list = <T>(kv: KV, key: string): T[] => {
+  const value = kv.get<T[]>(key);
+  return Array.isArray(value) ? value : [];
+};
+/** Write a list, or remove the key once it is empty. */
+const keep = (kv: KV, key: string, items: unknown[]) => (items.length ? kv.set(key, items) : kv.remove(key));
+
 /** Keys the next page load must not send again. */
 export function ledgerKeys(kv: KV): Set<string> {
-  const ledger = kv.get<Ledger>('sent');
-  return new Set(Array.isArray(ledger) ? ledger.map((entry) => entry[0]) : []);
+  return new Set(list<Ledger[number]>(kv, 'sent').map((entry) => entry[0]));
 }
 
 /** Remember keys as handed over; entries older than `maxAgeMs` are forgotten. */
 export function recordHanded(kv: KV, keys: string[], now: number, maxAgeMs: number): void {
   if (!keys.length) return;
-  const ledger = kv.get<Ledger>('sent');
-  const kept = (Array.isArray(ledger) ? ledger : []).filter((entry) => entry[1] > now - maxAgeMs && entry[1] <= now);
+  const kept = list<Ledger[number]>(kv, 'sent').filter((entry) => entry[1] > now - maxAgeMs && entry[1] <= now);
   kv.set('sent', kept.concat(keys.map((key): [string, number] => [key, now])).slice(-LEDGER_MAX));
 }
 
 /** Forget ledger entries whose events are known to be gone from the store. */
 export function unledger(kv: KV, keys: Set<string>): void {
-  const ledger = kv.get<Ledger>('sent');
-  const rest = Array.isArray(ledger) ? ledger.filter((entry) => !keys.has(entry[0])) : [];
-  if (rest.length) kv.set('sent', rest);
-  else kv.remove('sent');
+  keep(kv, 'sent', list<Ledger[number]>(kv, 'sent').filter((entry) => !keys.has(entry[0])));
 }
 
 /** Records a page left in localStorage because their IndexedDB write might not finish in time. */
 export function takeSpill(kv: KV): Rec[] {
-  const spill = kv.get<unknown[]>('spill');
+  const spilled = list<Rec>(kv, 'spill');
   kv.remove('spill');
-  return Array.isArray(spill) ? (spill as Rec[]) : [];
+  return spilled;
 }
 
 /** Keep records in localStorage for the next page load (synchronous: the page is going away), beside other tabs' spills. */
 export function spill(kv: KV, recs: Rec[]): void {
   if (!recs.length) return;
   const mine = new Set(recs.map((r) => r.key));
-  const earlier = kv.get<Rec[]>('spill');
-  kv.set('spill', (Array.isArray(earlier) ? earlier.filter((r) => !mine.has(r?.key)) : []).concat(recs));
+  kv.set('spill', list<Rec>(kv, 'spill').filter((r) => !mine.has(r?.key)).concat(recs));
 }
 
 /** A closed tab's spill must not bring back what has been delivered since. */
 export function unspill(kv: KV, delivered: Set<string>): void {
-  const spilled = kv.get<Rec[]>('spill');
-  if (!Array.isArray(spilled)) return;
+  const spilled = list<Rec>(kv, 'spill');
   const rest = spilled.filter((r) => !delivered.has(r?.key));
-  if (rest.length === spilled.length) return;
-  if (rest.length) kv.set('spill', rest);
-  else kv.remove('spill');
+  // Unchanged (or nothing spilled): no write.
+  if (rest.length !== spilled.length) keep(kv, 'spill', rest);
 }
 
 /**
@@ -66,7 +66,7 @@ export function unspill(kv: KV, delivered: Set<string>): void {
  * that does not fit, is refused, or cannot be encoded (`encode` returns
  * undefined). Returns the items handed over and the bytes used.
  */
-export function handOver<T extends Sized>(
+function handOver<T extends Sized>(
   items: T[],
   limits: { budget: number; maxBytes: number; size: number },
   encode: (chunk: T[]) => string | undefined,
@@ -95,29 +95,22 @@ export function handOver<T extends Sized>(
 
 /**
  * Beacon what fits in the budget, oldest first; an event the wire format
- * cannot encode is dropped (`unencodable`), not a reason to stop.
+ * cannot encode (`encode` returns undefined) is dropped (`unencodable`), not a reason to stop.
  */
 export function beaconAll<T extends Sized & { rec: { key: string } }>(
   todo: T[],
   limits: { budget: number; maxBytes: number; size: number },
   to: {
-    encode(chunk: T[]): string;
+    encode(chunk: T[]): string | undefined;
     encodes(item: T): boolean;
     beacon(body: string): boolean;
     settle(items: T[], state: 'done' | 'dropped', reason?: 'unencodable'): void;
   },
 ): void {
-  const tryEncode = (chunk: T[]) => {
-    try {
-      return to.encode(chunk);
-    } catch {
-      return undefined;
-    }
-  };
   let { budget } = limits;
   let rest = todo;
   while (rest.length && budget > 0) {
-    const { handed, used } = handOver(rest, { ...limits, budget }, tryEncode, utf8Bytes, to.beacon);
+    const { handed, used } = handOver(rest, { ...limits, budget }, to.encode, utf8Bytes, to.beacon);
     to.settle(handed, 'done');
     budget -= used;
     rest = rest.slice(handed.length);

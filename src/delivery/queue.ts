@@ -115,7 +115,7 @@ export function createQueue(d: QueueDeps): Queue {
     for (const event of events) {
       const entry = admit(event, createdAt);
       const refused = mode === 'off' || stopped ? 'opted_out' : typeof entry === 'string' ? entry : undefined;
-      if (refused) entries.settle([{ rec: { key: event.id, event, createdAt, attempts: 0 }, state: 'queued', durable: false, bytes: 0, own: true }], 'dropped', refused);
+      if (refused) entries.refuse({ key: event.id, event, createdAt, attempts: 0 }, refused, true);
       else entries.map.set(event.id, entry as Entry);
     }
     entries.trim(d.maxEvents);
@@ -169,7 +169,7 @@ export function createQueue(d: QueueDeps): Queue {
     if (!failing) {
       const budget = KEEPALIVE_BUDGET - handed.reduce((sum, e) => sum + e.bytes, 0);
       beaconAll(todo, { budget, maxBytes: maxBody, size: Math.max(d.batch.size, 100) }, {
-        encode: sender.encode,
+        encode: sender.tryEncode,
         beacon: (body) => d.transport.beacon(d.endpoint, body, d.headers),
         settle: entries.settle,
         encodes: sender.encodes,

@@ -40,16 +40,17 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
   let backoffUntil = 0; // monotonic
   let drainExits = 0; // `exits` when the running drain was asked for
 
-  const encode = (batch: Entry[]) =>
-    d.encode(batch.map((e) => ({ ...e.rec.event, attempt: e.rec.attempts + 1 })), new Date(d.now()).toISOString());
-  const encodes = (e: Entry) => {
+  /** The body, or undefined when a plugin or the wire format throws on it. */
+  const tryEncode = (batch: Entry[]) => {
     try {
-      encode([e]);
-      return true;
+      return d.encode(batch.map((e) => ({ ...e.rec.event, attempt: e.rec.attempts + 1 })), new Date(d.now()).toISOString());
     } catch {
-      return false;
+      return undefined;
     }
   };
+  const encodes = (e: Entry) => tryEncode([e]) !== undefined;
+  /** Whether a drain asked for when the page had been left `askedAt` times must stop (see drain). */
+  const stale = (askedAt: number) => !c.active() || c.exits() !== askedAt;
 
   /**
    * The next batch. Events are measured one by one, but a v2 body carries what they share once:
@@ -57,27 +58,14 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
    */
   function fitBatch(queued: Entry[]): Entry[] {
     let batch = nextBatch(queued, d.batch.size, c.maxBody * 2);
-    const size = (b: Entry[]) => {
-      try {
-        return utf8Bytes(encode(b));
-      } catch {
-        return 0; // send() isolates what cannot be encoded
-      }
-    };
+    // What cannot be encoded measures 0: send() isolates it.
+    const size = (b: Entry[]) => utf8Bytes(tryEncode(b) ?? '');
     while (batch.length > 1 && size(batch) > c.maxBody) batch = batch.slice(0, Math.ceil(batch.length / 2));
     return batch;
   }
 
   /** The store's list of queued events, or undefined when the store is slow or broken. */
-  function listStore(): Promise<Rec[] | undefined> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => resolve(undefined), STORE_LIST_MS);
-      d.store.all().then(
-        (recs) => (clearTimeout(t), resolve(recs)),
-        () => (clearTimeout(t), resolve(undefined)),
-      );
-    });
-  }
+  const listStore = () => settleWithin<Rec[] | undefined>(d.store.all(), STORE_LIST_MS, undefined);
 
   /** What to send next, oldest first. */
   async function candidates(): Promise<Entry[]> {
@@ -103,7 +91,7 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
     const r = { ...rec, createdAt: Math.min(rec.createdAt, d.now()) };
     const entry = admit(r.event, r.createdAt);
     if (typeof entry !== 'string') return { ...entry, rec: r, durable: true, own: false };
-    entries.settle([{ rec: r, state: 'queued', durable: true, bytes: 0, own: false }], 'dropped', entry);
+    entries.refuse(r, entry, false);
     return undefined;
   }
 
@@ -121,11 +109,9 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
   /** Send one batch; true when the drain may go on. */
   async function send(batch: Entry[]): Promise<boolean> {
     // Once exit() handed the queue to the browser, a new request would send those events again.
-    if (!c.active() || c.exits() !== drainExits) return false;
-    let body: string;
-    try {
-      body = encode(batch);
-    } catch {
+    if (stale(drainExits)) return false;
+    const body = tryEncode(batch);
+    if (body === undefined) {
       // A plugin or format that throws on one event must not hold up the others.
       entries.settle(batch.filter((e) => !encodes(e)), 'dropped', 'unencodable');
       return true;
@@ -147,7 +133,7 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
     }
     if (verdict.action === 'drop') {
       entries.settle(batch, 'dropped', verdict.reason);
-      if (verdict.reason === 'rejected') d.debug(`collector rejected a batch with ${res.status}`);
+      if (verdict.reason === 'rejected') d.debug(`batch rejected: ${res.status}`);
       return true;
     }
     return retryLater(batch, verdict.delayMs, res.status);
@@ -182,9 +168,10 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
     else d.kv.remove('lent');
     return borrowed.length > 0;
   }
+  // A fresh object each read (kv.get parses anew), so lend() may change it in place.
   const lentMarks = (): Record<string, { keys?: unknown; until?: unknown }> => {
     const all = d.kv.get<Record<string, { keys?: unknown; until?: unknown }>>('lent');
-    return all && typeof all === 'object' && !Array.isArray(all) ? Object.assign(Object.create(null), all) : Object.create(null);
+    return all && typeof all === 'object' && !Array.isArray(all) ? all : {};
   };
 
   function delivered(batch: Entry[]): boolean {
@@ -206,13 +193,13 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
     // Remembered across page loads: a beacon to a collector known to be down would be lost.
     d.kv.set('down', d.now());
     backoffUntil = c.monotonic() + delayMs;
-    d.debug(`send failed (${status || 'network'}); retrying ${batch.length} event(s) in ${Math.round(delayMs)} ms`);
+    d.debug(`send failed (${status || 'network'}), retry ${batch.length} in ${Math.round(delayMs)}ms`);
     c.schedule(delayMs);
     return false;
   }
 
   return {
-    encode,
+    tryEncode,
     encodes,
     /**
      * Send until the queue is empty or a send fails. `askedAt` is `exits` when the flush was asked
@@ -224,9 +211,9 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
       drainExits = askedAt;
       try {
         for (;;) {
-          if (!c.active() || c.exits() !== askedAt) return;
+          if (stale(askedAt)) return;
           const queued = expire(await candidates());
-          if (!queued.length || !c.active() || c.exits() !== askedAt) return;
+          if (!queued.length || stale(askedAt)) return;
           if (fullOnly && queued.length < d.batch.size) return c.schedule(d.batch.intervalMs);
           if (!(await send(fitBatch(queued)))) return;
         }
@@ -259,9 +246,6 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
 export function settleWithin<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(fallback), ms);
-    Promise.resolve(promise).then(
-      (value) => (clearTimeout(t), resolve(value)),
-      () => (clearTimeout(t), resolve(fallback)),
-    );
+    Promise.resolve(promise).then(resolve, () => resolve(fallback)).finally(() => clearTimeout(t));
   });
 }

@@ -289,7 +289,7 @@ async function runModel(seed: number, steps: number, storageFaults: boolean) {
         return JSON.stringify({ sentAt, events });
       },
       debug: (msg, data) => {
-        const m = /^dropped (\d+) event\(s\): (\w+)/.exec(msg);
+        const m = /^dropped (\d+): (\w+)/.exec(msg);
         if (process.env.MODEL_DEBUG === name) log.push(`  ${name}: ${msg} @${Date.now() % 1e6}`);
         // A dead page does nothing more (in this model its promise callbacks still run: ignore them).
         if (!m || tab.dead) return;

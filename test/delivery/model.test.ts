@@ -153,7 +153,7 @@ async function runModel(seed: number, steps: number, faults = true, storageFault
       maxEvents: 60,
       encode: (events, sentAt) => JSON.stringify({ sentAt, events }),
       debug: (msg, data) => {
-        const m = /^dropped (\d+) event\(s\): (\w+)/.exec(msg);
+        const m = /^dropped (\d+): (\w+)/.exec(msg);
         if (m) {
           counted += Number(m[1]);
           countedBy[m[2]!] = (countedBy[m[2]!] ?? 0) + Number(m[1]);
