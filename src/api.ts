@@ -6,7 +6,8 @@ import type { Intake } from './intake';
 import type { JourneyStore } from './journey/state';
 import { guarded } from './lib/guard';
 import { plainRecord, type Report } from './lib/plain';
-import type { Stats, StageChange, Tracker } from './types';
+import { noJourney, noStats } from './noop';
+import type { StageChange, Tracker } from './types';
 
 export interface ApiParts {
   intake: Intake;
@@ -24,51 +25,55 @@ export interface ApiParts {
   shutdown(): Promise<void>;
 }
 
-const EMPTY_STATS: Stats = { delivered: 0, retried: 0, dropped: {}, queued: 0, storage: 'none' };
+const isName = (v: unknown): v is string => !!v && typeof v == 'string';
 
 /** Build the tracker object. No method throws into the page. */
 export function createApi(p: ApiParts): Tracker {
   const props = (value: unknown) => plainRecord(value, p.report);
+  const { intake, identity, listeners } = p;
   return {
     track: guarded((name: string, properties?: Record<string, unknown>) => {
-      if (typeof name !== 'string' || !name) return p.error('track(name) needs a non-empty string name');
-      p.intake.capture('track', { name, properties: props(properties) });
-    }, undefined),
+      if (!isName(name)) return p.error('track(name) needs a non-empty string');
+      intake.capture('track', { name, properties: props(properties) });
+    }),
     page: guarded((properties?: Record<string, unknown>) => {
-      p.intake.capture('page_view', { properties: props(properties) });
-    }, undefined),
+      intake.capture('page_view', { properties: props(properties) });
+    }),
     identify: guarded((userId: string, traits?: Record<string, unknown>) => {
-      if (typeof userId !== 'string' || !userId) return p.error('identify(userId) needs a non-empty string');
-      p.identity.update({ userId });
-      p.identity.save();
-      p.intake.capture('identify', { traits: props(traits) });
-    }, undefined),
+      if (!isName(userId)) return p.error('identify(userId) needs a non-empty string');
+      identity.update({ userId });
+      identity.save();
+      intake.capture('identify', { traits: props(traits) });
+    }),
     reset: guarded(() => {
-      p.intake.process(true);
-      p.identity.reset();
+      intake.process(true);
+      identity.reset();
       p.forgetJourney();
-    }, undefined),
-    journey: guarded(() => p.journey.get(), { stage: null, furthest: null, history: [] }),
-    on: guarded((type: 'stage', listener: (change: StageChange) => void) => {
-      if (type !== 'stage' || typeof listener !== 'function') {
-        p.error(`on("${String(type)}") is not supported; use on("stage", listener)`);
-        return () => {};
-      }
-      p.listeners.add(listener);
-      return () => void p.listeners.delete(listener);
-    }, () => {}),
+    }),
+    journey: guarded(() => p.journey.get(), noJourney()),
+    on: guarded(
+      (type: 'stage', listener: (change: StageChange) => void) => {
+        if (type !== 'stage' || typeof listener != 'function') {
+          p.error(`on("${String(type)}") is not supported; use on("stage", listener)`);
+          return () => {};
+        }
+        listeners.add(listener);
+        return () => void listeners.delete(listener);
+      },
+      () => {},
+    ),
     flush: guarded(() => {
-      p.intake.process(true);
+      intake.process(true);
       return p.queue.flush(true).catch(() => {});
     }, Promise.resolve()),
-    optOut: guarded(() => p.consent.choose('out'), undefined),
-    optIn: guarded(() => p.consent.choose('in'), undefined),
+    optOut: guarded(() => p.consent.choose('out')),
+    optIn: guarded(() => p.consent.choose('in')),
     stats: guarded(() => {
       const stats = p.queue.stats();
       const byPlugins = p.droppedBeforeQueue();
       if (byPlugins) stats.dropped.before_send = (stats.dropped.before_send ?? 0) + byPlugins;
       return stats;
-    }, EMPTY_STATS),
+    }, noStats()),
     shutdown: () => p.shutdown().catch((err) => console.error('[waymark]', err)),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { createCaptureVitals, type VitalsLoader } from './capture/vitals';
 import type { StartVitals } from './capture/vitals-load';
+import { guarded } from './lib/guard';
 import { createTrackerWith } from './tracker';
 import type { Options, Tracker } from './types';
 
@@ -16,73 +17,57 @@ import type { Options, Tracker } from './types';
  * The import inherits this script's CSP nonce.
  */
 function chunkVitals(src: string, debug: boolean): VitalsLoader {
-  const off = (why: string): undefined => {
-    if (debug) console.debug(`[waymark] web vitals are off: ${why}`);
-    return undefined;
-  };
+  const off = (why: string): undefined => void (debug && console.debug(`[waymark] web vitals are off: ${src} ${why}`));
   return () =>
     import(/* @vite-ignore */ src).then(
-      (chunk: { startVitals?: StartVitals }) =>
-        typeof chunk.startVitals === 'function' ? chunk.startVitals : off(`${src} has no startVitals`),
-      (err: unknown) => off(`could not load ${src} as a JavaScript module (${err}); serve it as JavaScript next to waymark.min.js`),
+      (chunk: { startVitals?: StartVitals }) => (typeof chunk.startVitals == 'function' ? chunk.startVitals : off('has no startVitals')),
+      (err: unknown) => off(`did not load as a JavaScript module (${err}); serve it beside waymark.min.js`),
     );
 }
 
 type Stub = ((...args: unknown[]) => unknown) & { q?: ArrayLike<unknown[]>; loaded?: boolean } & Record<string, unknown>;
+type Method = keyof Tracker;
 
-const METHODS = ['track', 'page', 'identify', 'reset', 'journey', 'on', 'flush', 'optOut', 'optIn', 'stats', 'shutdown'] as const;
+const METHODS = 'track page identify reset journey on flush optOut optIn stats shutdown'.split(' ') as Method[];
 
 function install(win: Window & { waymark?: Stub }) {
   const existing = win.waymark;
   // Loaded twice: the first copy keeps working, the second does nothing.
   if (existing?.loaded) return;
-  const queue = Array.from(existing?.q ?? []);
   const script = document.currentScript as HTMLScriptElement | null;
   // Web vitals live in a chunk beside this file.
   const chunk = new URL('waymark-vitals.js', script?.src || location.href).href;
   let tracker: Tracker | undefined;
   let early: unknown[][] = [];
 
-  const call = (...all: unknown[]): unknown => {
-    const [cmd, ...args] = all;
-    try {
-      if (cmd === 'init') {
-        if (tracker) {
-          console.error('[waymark] init was called twice; the first call wins');
-          return tracker;
-        }
-        const options = args[0] as Options;
-        tracker = createTrackerWith(options, { vitals: createCaptureVitals(chunkVitals(chunk, !!options?.debug)) });
-        const held = early;
-        early = [];
-        held.forEach((a) => call(...a));
-        return tracker;
-      }
-      if (typeof cmd !== 'string' || !(METHODS as readonly string[]).includes(cmd)) {
-        console.error(`[waymark] unknown command "${String(cmd)}"`);
-        return undefined;
-      }
-      if (!tracker) {
-        // Calls before init wait for it, in order.
-        early.push([cmd, ...args]);
-        return undefined;
-      }
-      return (tracker[cmd as (typeof METHODS)[number]] as (...a: unknown[]) => unknown)(...args);
-    } catch (err) {
-      console.error('[waymark]', err);
-      return undefined;
+  const init = (options: Options): Tracker => {
+    if (tracker) {
+      console.error('[waymark] init called twice; the first call wins');
+      return tracker;
     }
+    tracker = createTrackerWith(options, { vitals: createCaptureVitals(chunkVitals(chunk, !!options?.debug)) });
+    // Calls made before init run now, in order.
+    early.splice(0).forEach((a) => call(...a));
+    return tracker;
   };
-  const api = call as unknown as Stub;
+
+  /** `waymark(command, ...args)`: what the stub queued, and every call after. Never throws into the page. */
+  const call = guarded((cmd?: unknown, ...args: unknown[]): unknown => {
+    if (cmd === 'init') return init(args[0] as Options);
+    if (!METHODS.includes(cmd as Method)) return void console.error(`[waymark] unknown command "${String(cmd)}"`);
+    if (!tracker) return void early.push([cmd, ...args]);
+    return (tracker[cmd as Method] as (...a: unknown[]) => unknown)(...args);
+  });
+  const api = call as Stub;
   for (const m of METHODS) api[m] = (...args: unknown[]) => call(m, ...args);
   api.loaded = true;
   win.waymark = api;
 
-  for (const args of queue) call(...Array.from(args));
+  for (const args of Array.from(existing?.q ?? [])) call(...Array.from(args));
 
-  // Zero-code start: <script src="waymark.min.js" data-endpoint="/collect">.
+  // Zero-code start: <script src="waymark.min.js" data-endpoint="/collect" data-debug>.
   const endpoint = script?.dataset.endpoint;
-  if (endpoint && !tracker) call('init', { endpoint, ...(script!.dataset.debug != null ? { debug: true } : {}) });
+  if (endpoint && !tracker) call('init', { endpoint, debug: script!.dataset.debug != null });
 }
 
-if (typeof window !== 'undefined') install(window as Window & { waymark?: Stub });
+if (typeof window != 'undefined') install(window as Window & { waymark?: Stub });

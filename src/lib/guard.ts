@@ -2,15 +2,15 @@
 
 const LOG = '[waymark]';
 
-/** Wrap `fn` so it never throws: an error is logged once per call and `fallback` returned. */
+/** Wrap `fn` so it never throws: an error is logged once per call and `fallback` (or undefined) returned. */
 export const guarded =
-  <A extends unknown[], R>(fn: (...args: A) => R, fallback: R) =>
+  <A extends unknown[], R>(fn: (...args: A) => R, fallback?: R) =>
   (...args: A): R => {
     try {
       return fn(...args);
     } catch (err) {
       console.error(LOG, err);
-      return fallback;
+      return fallback as R;
     }
   };
 
