@@ -17,6 +17,9 @@ export interface PluginRunner {
 
 type Hook = 'setup' | 'beforeSend' | 'afterSend' | 'teardown';
 
+/** What `call` gives when the hook is missing or threw: no hook can return it. */
+const SKIPPED = {};
+
 /**
  * Create the plugin runner. A hook that throws (or a `beforeSend` that returns
  * neither an event nor null) is logged once per plugin and hook, and ignored:
@@ -38,35 +41,36 @@ export const createPluginRunner = (
       /* a broken logger must not break the page either */
     }
   };
-  /** Call one hook of one plugin; `ok` false when it threw. */
-  const call = (p: Plugin, i: number, hook: Hook, arg?: unknown): { ok: boolean; value?: unknown } => {
-    const fn = p[hook];
-    if (typeof fn != 'function') return { ok: false };
+  /** Call one hook of one plugin: what it returned, or SKIPPED. */
+  const call = (i: number, hook: Hook, arg?: unknown): unknown => {
+    const p = list[i]!;
+    const fn = p[hook] as ((a: unknown) => unknown) | undefined;
+    if (typeof fn != 'function') return SKIPPED;
     try {
-      return { ok: true, value: (fn as (a: unknown) => unknown).call(p, arg) };
+      return fn.call(p, arg);
     } catch (err) {
       fail(p, i, hook, err);
-      return { ok: false };
+      return SKIPPED;
     }
   };
+  const each = (hook: Hook, arg?: unknown) => list.forEach((_, i) => call(i, hook, arg));
   return {
     size: list.length,
-    setup: (tracker) => list.forEach((p, i) => call(p, i, 'setup', tracker)),
+    setup: (tracker) => each('setup', tracker),
     beforeSend(event, report) {
       let current = event;
       for (let i = 0; i < list.length; i++) {
-        const p = list[i]!;
-        const r = call(p, i, 'beforeSend', current);
-        if (!r.ok) continue;
-        if (r.value === null) return null;
-        if (r.value && typeof r.value == 'object') current = (report ? toPlain(r.value, report) : r.value) as WaymarkEvent;
-        else fail(p, i, 'beforeSend');
+        const r = call(i, 'beforeSend', current);
+        if (r === null) return null;
+        if (r === SKIPPED) continue;
+        if (r && typeof r == 'object') current = (report ? toPlain(r, report) : r) as WaymarkEvent;
+        else fail(list[i]!, i, 'beforeSend');
       }
       return current;
     },
-    afterSend: (events) => list.forEach((p, i) => call(p, i, 'afterSend', events)),
+    afterSend: (events) => each('afterSend', events),
     teardown() {
-      for (let i = list.length; i--; ) call(list[i]!, i, 'teardown');
+      for (let i = list.length; i--; ) call(i, 'teardown');
     },
   };
 };
