@@ -3,15 +3,12 @@ import { listen } from '../lib/guard';
 import type { CaptureContext, CaptureModule } from './context';
 import { actionableAncestor, describeIn, eventElement, isIgnored, LINK, PASSIVE, quiet } from './element';
 
-const PROP_PREFIX = 'data-waymark-prop-';
-
 /** `data-waymark-prop-plan="pro"` → `{ plan: 'pro' }` (the attribute name after the prefix, as written). */
-export function markedProperties(el: Element): Record<string, unknown> {
+function markedProperties(el: Element): Record<string, unknown> {
   const props: Record<string, unknown> = {};
-  for (const attr of Array.from(el.attributes)) {
-    if (attr.name.startsWith(PROP_PREFIX) && attr.name.length > PROP_PREFIX.length) {
-      props[attr.name.slice(PROP_PREFIX.length)] = attr.value;
-    }
+  for (const { name, value } of Array.from(el.attributes)) {
+    const key = /^data-waymark-prop-(.+)/.exec(name)?.[1];
+    if (key) props[key] = value;
   }
   return props;
 }
@@ -31,10 +28,8 @@ export const captureClicks: CaptureModule = (ctx: CaptureContext) =>
       if (middle && (event as MouseEvent).button !== 1) return;
       const origin = eventElement(event);
       const el = actionableAncestor(origin);
-      if (!el || !origin) return;
-      if (middle && !el.matches(LINK)) return;
       // The clicked element and all its ancestors (which include the actionable one) must not be ignored.
-      if (isIgnored(origin, ctx.privacy.ignoreSelector)) return;
+      if (!el || (middle && !el.matches(LINK)) || isIgnored(origin!, ctx.privacy.ignoreSelector)) return;
       const mark = el.getAttribute('data-waymark')?.trim();
       const target = describeIn(ctx, el);
       const properties = markedProperties(el);

@@ -34,19 +34,14 @@ export function createEngagementClock(now: () => number, visible = true, idleMs 
 
   /** Engaged time of the current window up to `t` (0 when there is none). */
   const current = (t: number): number => (from >= 0 ? Math.max(0, Math.min(until, t) - from) : 0);
-  const close = (t: number): void => {
-    engaged += current(t);
-    from = -1;
-  };
   const activity = (): void => {
     if (visibleSince < 0) return;
     const t = now();
-    if (from >= 0 && t <= until) {
-      until = t + idleMs;
-      return;
+    // Activity after the window ran out (or with none) closes it and opens a new one; within it, extends it.
+    if (from < 0 || t > until) {
+      engaged += current(t);
+      from = t;
     }
-    close(t);
-    from = t;
     until = t + idleMs;
   };
   activity();
@@ -59,15 +54,14 @@ export function createEngagementClock(now: () => number, visible = true, idleMs 
     onHidden() {
       if (visibleSince < 0) return;
       const t = now();
-      close(t);
+      engaged += current(t);
+      from = -1;
       seen += t - visibleSince;
       visibleSince = -1;
     },
     onActivity: activity,
     engagedMs: () => Math.round(engaged + current(now())),
-    visibleMs() {
-      return Math.round(seen + (visibleSince >= 0 ? now() - visibleSince : 0));
-    },
+    visibleMs: () => Math.round(seen + (visibleSince >= 0 ? now() - visibleSince : 0)),
   };
 }
 
@@ -93,33 +87,21 @@ export const captureEngagement: CaptureModule = (ctx) => {
   let left = false;
   let frame = 0;
 
-  const measure = (): void => {
+  const measure = quiet((): void => {
     frame = 0;
-    quiet(() => {
-      const root = doc.documentElement;
-      const height = Math.max(root?.scrollHeight ?? 0, doc.body?.scrollHeight ?? 0);
-      depth = Math.max(depth, scrollDepth(win.scrollY ?? root?.scrollTop ?? 0, win.innerHeight, height));
-    })();
-  };
+    const root = doc.documentElement;
+    const height = Math.max(root?.scrollHeight ?? 0, doc.body?.scrollHeight ?? 0);
+    depth = Math.max(depth, scrollDepth(win.scrollY ?? root?.scrollTop ?? 0, win.innerHeight, height));
+  });
   // rAF throttles scroll measurement to one layout read per frame.
   const schedule = (): void => {
-    if (frame) return;
-    frame = win.requestAnimationFrame ? win.requestAnimationFrame(measure) : win.setTimeout(measure, 100);
+    if (!frame) frame = win.requestAnimationFrame ? win.requestAnimationFrame(measure) : win.setTimeout(measure, 100);
   };
   const cancel = (): void => {
-    if (!frame) return;
-    if (win.cancelAnimationFrame) win.cancelAnimationFrame(frame);
-    else win.clearTimeout(frame);
+    if (frame) win.cancelAnimationFrame ? win.cancelAnimationFrame(frame) : win.clearTimeout(frame);
     frame = 0;
   };
 
-  const restart = (): void => {
-    cancel();
-    clock = createEngagementClock(ctx.now, isVisible());
-    depth = 0;
-    left = false;
-    schedule();
-  };
   const leave = (): void => {
     if (left) return;
     left = true;
@@ -129,37 +111,31 @@ export const captureEngagement: CaptureModule = (ctx) => {
       properties: { engagedMs: clock.engagedMs(), scrollDepth: depth, visibleMs: clock.visibleMs() },
     });
   };
-
-  const onActivity = (e: Event): void => {
-    clock.onActivity();
-    if (e.type === 'scroll') schedule();
-  };
-  const onVisibility = (): void => {
-    if (isVisible()) clock.onVisible();
-    else clock.onHidden();
-  };
-  // A page restored from the back/forward cache is a new page view.
-  const onPageShow = (e: Event): void => {
-    if ((e as PageTransitionEvent).persisted) restart();
+  // A new page view: a new clock and depth.
+  const restart = (): void => {
+    cancel();
+    clock = createEngagementClock(ctx.now, isVisible());
+    depth = 0;
+    left = false;
+    schedule();
   };
 
   const offs = [
-    listen(doc, ACTIVITY, onActivity, PASSIVE),
-    listen(doc, 'visibilitychange', onVisibility, true),
-    listen(win, 'pageshow', onPageShow, true),
+    listen(doc, ACTIVITY, (e) => (clock.onActivity(), e.type === 'scroll' && schedule()), PASSIVE),
+    listen(doc, 'visibilitychange', () => (isVisible() ? clock.onVisible() : clock.onHidden()), true),
+    // A page restored from the back/forward cache is a new page view.
+    listen(win, 'pageshow', (e) => (e as PageTransitionEvent).persisted && restart(), true),
     listen(win, 'load', schedule, true),
+    ctx.onRoute(() => {
+      leave();
+      restart();
+    }),
+    ctx.onLeave(leave),
   ];
-  const offRoute = ctx.onRoute(() => {
-    leave();
-    restart();
-  });
-  const offLeave = ctx.onLeave(leave);
   measure();
 
   return () => {
     cancel();
     for (const off of offs) off();
-    offRoute();
-    offLeave();
   };
 };

@@ -71,7 +71,25 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     return routeKey(loc).replace(/#!?\/$/, '');
   };
 
-  const flush = (): void => {
+  /** The URL is on a new route: note which. */
+  const locate = (): void => {
+    target = keyOf();
+    targetPath = win.location.pathname;
+  };
+
+  /** Emit the page view of the route the URL is on. */
+  const view = (): void => {
+    shown = target;
+    lastUrl = win.location.href;
+    ctx.emit('page_view', {});
+  };
+  const show = (): void => {
+    locate();
+    view();
+  };
+
+  /** Send the pending page view now, if there is one. Never throws. */
+  const settle = quiet((): void => {
     const p = pending;
     if (!p) return;
     pending = undefined;
@@ -80,16 +98,7 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     if (target === shown) return;
     navigated(p.from);
     view();
-  };
-
-  const view = (): void => {
-    shown = target;
-    lastUrl = win.location.href;
-    ctx.emit('page_view', {});
-  };
-
-  /** Send the pending page view now, if there is one. Never throws. */
-  const settle = quiet(flush);
+  });
 
   const tick = (): void => {
     const p = pending;
@@ -102,15 +111,9 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     if (changed || ++p.stable * TICK >= SETTLE_MS) settle();
   };
 
-  const locate = (): void => {
-    target = keyOf();
-    targetPath = win.location.pathname;
-  };
-
   /** The URL may have changed: a new route starts a pending page view, or updates the pending one. */
   const changed = quiet(() => {
-    const key = keyOf();
-    if (key === target) return; // query-only, anchor, hash-router normalisation
+    if (keyOf() === target) return; // query-only, anchor, hash-router normalisation
     locate();
     if (pending) pending.stable = 0;
     else {
@@ -120,54 +123,39 @@ export function capturePageViews(ctx: CaptureContext, navigated: (fromUrl: strin
     }
   });
 
-  const push = hist.pushState;
-  const replace = hist.replaceState;
-  const patched = {
-    push: function (this: History, ...a: Parameters<History['pushState']>) {
-      // A new navigation: the pending page view goes out while the URL is still its own.
-      settle();
-      const r = push.apply(this, a);
+  /** Wrap a History method so a route change it makes is noticed; returns the undo. */
+  const patch = (name: 'pushState' | 'replaceState', before?: () => void): (() => void) => {
+    const original = hist[name];
+    const patched = function (this: History, ...a: Parameters<History['pushState']>) {
+      before?.();
+      const r = original.apply(this, a);
       changed();
       return r;
-    },
-    replace: function (this: History, ...a: Parameters<History['replaceState']>) {
-      const r = replace.apply(this, a);
-      changed();
-      return r;
-    },
+    };
+    hist[name] = patched;
+    // Only undo our patch if nobody patched on top of it since.
+    return () => void (hist[name] === patched && (hist[name] = original));
   };
-  hist.pushState = patched.push;
-  hist.replaceState = patched.replace;
-  const restore = (e: Event) => {
-    if (!(e as PageTransitionEvent).persisted) return;
-    settle();
-    locate();
-    view();
-  };
+
   const offs = [
+    // A new navigation: the pending page view goes out while the URL is still its own.
+    patch('pushState', settle),
+    patch('replaceState'),
     listen(win, ['popstate', 'hashchange'], changed, false),
     listen(win, INTERACTIONS, settle, PASSIVE),
-    listen(win, 'pageshow', restore, false),
+    // A page restored from the back/forward cache: a page view of its own.
+    listen(win, 'pageshow', (e) => (e as PageTransitionEvent).persisted && (settle(), show()), false),
+    ctx.onLeave(settle),
+    ctx.beforeEvent?.(settle) ?? (() => {}),
   ];
-  const offLeave = ctx.onLeave(settle);
-  const offBefore = ctx.beforeEvent?.(settle);
 
-  const d = doc as Document & { prerendering?: boolean };
-  const start = () => {
-    locate();
-    view();
-  };
-  if (d.prerendering) doc.addEventListener('prerenderingchange', start, { once: true });
-  else start();
+  if ((doc as Document & { prerendering?: boolean }).prerendering) {
+    doc.addEventListener('prerenderingchange', show, { once: true });
+    offs.push(() => doc.removeEventListener('prerenderingchange', show));
+  } else show();
 
   const stop = () => {
-    // Only undo our patch if nobody patched on top of it since.
-    if (hist.pushState === patched.push) hist.pushState = push;
-    if (hist.replaceState === patched.replace) hist.replaceState = replace;
     for (const off of offs) off();
-    doc.removeEventListener('prerenderingchange', start);
-    offLeave();
-    offBefore?.();
     clearInterval(timer);
     pending = undefined;
   };
