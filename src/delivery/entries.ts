@@ -60,6 +60,7 @@ export function createEntries(d: EntriesDeps) {
   const writing = new Set<Entry>(); // IndexedDB write under way
   const counts = { delivered: 0, retried: 0, dropped: {} as Record<string, number> };
   let io: Promise<unknown> = Promise.resolve();
+  const all = () => [...map.values()];
 
   /** Store writes and deletes run one after another (a delete never overtakes its put). */
   const storeOp = (op: () => Promise<void>) => (io = io.then(op).catch((err) => d.debug('storage failed', err)));
@@ -101,7 +102,7 @@ export function createEntries(d: EntriesDeps) {
   /** Write this tab's events that are not written yet: one transaction per batch, not per event. */
   function persist() {
     if (!d.storing()) return;
-    const fresh = [...map.values()].filter((e) => e.own && !e.durable && !writing.has(e));
+    const fresh = all().filter((e) => e.own && !e.durable && !writing.has(e));
     if (!fresh.length) return;
     fresh.forEach((e) => writing.add(e));
     storeOp(() => d.store.put(unsettled(fresh)).then(() => fresh.forEach((e) => (e.durable = map.get(e.rec.key) === e)))).then(() =>
@@ -121,6 +122,8 @@ export function createEntries(d: EntriesDeps) {
 
   return {
     map,
+    /** This tab's events in the order queued (a copy: settling some while going through it is safe). */
+    all,
     counts,
     settle,
     persist,

@@ -1,7 +1,7 @@
 import type { KV } from '../storage';
 
 /** How long a localStorage lease is trusted when Web Locks are missing. */
-export const LEASE_MS = 10000;
+const LEASE_MS = 10000;
 
 /**
  * Run `fn` while holding the origin-wide send lock, so only one tab sends at a
@@ -20,8 +20,9 @@ export function withSendLock(kv: KV, tab: string, now: () => number, fn: () => P
     );
   }
   if (heldElsewhere(kv.get<{ tab: string; exp: number }>('lease'), tab, now())) return Promise.resolve(false);
-  kv.set('lease', { tab, exp: now() + LEASE_MS });
-  const renew = setInterval(() => kv.set('lease', { tab, exp: now() + LEASE_MS }), LEASE_MS / 3);
+  const lease = () => kv.set('lease', { tab, exp: now() + LEASE_MS });
+  lease();
+  const renew = setInterval(lease, LEASE_MS / 3);
   return fn().then(
     () => true,
     () => false,
@@ -33,7 +34,8 @@ export function withSendLock(kv: KV, tab: string, now: () => number, fn: () => P
 
 /** The last lease seen from the future, and when (monotonic): see heldElsewhere. */
 let futureLease: { raw: string; at: number } | undefined;
-const monotonic = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
+/** A clock immune to the wall clock jumping (also the queue's default). */
+export const monotonic = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
 
 /**
  * Whether another tab holds the lease. A lease expiring further ahead than a

@@ -2,13 +2,12 @@ import type { KV } from '../storage';
 import type { Stats, WaymarkEvent } from '../types';
 import { admit, createEntries, type Entry } from './entries';
 import { beaconAll, ledgerKeys, recordHanded, spill, takeSpill, unledger } from './exit';
-import { withSendLock } from './lock';
+import { monotonic, withSendLock } from './lock';
 import { createSender, settleWithin } from './sender';
 import type { EventStore } from './store';
 import { KEEPALIVE_BUDGET, type Transport } from './transport';
 
 export { MAX_EVENT_BYTES } from './entries';
-export { STORE_LIST_MS } from './sender';
 
 
 /** What the queue needs; everything a test must fake is injected. */
@@ -59,7 +58,8 @@ export interface Queue {
   stop(): void;
 }
 
-const now2 = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
+/** Offline as far as the browser knows (the `online` event resumes sending). */
+const offline = () => (globalThis as { navigator?: Navigator }).navigator?.onLine === false;
 
 /**
  * Create the queue: when to send (batch size, interval, backoff, flush), the
@@ -67,7 +67,7 @@ const now2 = () => (typeof performance === 'undefined' ? Date.now() : performanc
  * themselves live in entries.ts, sending in sender.ts.
  */
 export function createQueue(d: QueueDeps): Queue {
-  const mono = d.monotonic ?? now2;
+  const mono = d.monotonic ?? monotonic;
   const timeoutMs = d.retry.timeoutMs ?? 10000;
   // Every request stays within the keepalive budget, so one in flight when the page goes still arrives.
   const maxBody = Math.min(d.batch.maxBytes, KEEPALIVE_BUDGET);
@@ -80,7 +80,7 @@ export function createQueue(d: QueueDeps): Queue {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerAt = 0;
   const active = () => mode === 'on' && !stopped;
-  const entries = createEntries({ store: d.store, kv: d.kv, storing: () => mode === 'on', debug: d.debug, broadcast: d.broadcast });
+  const entries = createEntries({ ...d, storing: () => mode === 'on' });
   const sender = createSender(d, entries, {
     active,
     exits: () => exits,
@@ -93,6 +93,9 @@ export function createQueue(d: QueueDeps): Queue {
     maxBody: Math.min(maxBody, KEEPALIVE_BUDGET / 2),
   });
   const bounded = (promise: Promise<void>) => settleWithin(promise, 2 * timeoutMs, undefined);
+  const cancelTimer = () => {
+    if (timer) clearTimeout(timer), (timer = undefined);
+  };
 
   function schedule(ms: number) {
     if (!active()) return;
@@ -135,13 +138,12 @@ export function createQueue(d: QueueDeps): Queue {
       return Promise.resolve();
     }
     if (flushing) return bounded(force ? flushing.then(() => flush(true, askedAt)) : flushing);
-    const nav = (globalThis as { navigator?: Navigator }).navigator;
-    if (nav && nav.onLine === false) return Promise.resolve(); // the `online` event resumes
+    if (offline()) return Promise.resolve();
     if (!force && mono() < sender.backoffUntil()) {
       schedule(sender.backoffUntil() - mono());
       return Promise.resolve();
     }
-    if (timer) clearTimeout(timer), (timer = undefined);
+    cancelTimer();
     const run = withSendLock(d.kv, d.tab, d.now, () => sender.drain(askedAt, fullOnly && !force), timeoutMs)
       .then((ran) => void (ran || schedule(d.batch.intervalMs)))
       .catch((err) => d.debug('flush failed', err))
@@ -162,10 +164,9 @@ export function createQueue(d: QueueDeps): Queue {
     entries.settle(handed, 'done');
     // Offline, or the collector failing right now: a beacon would be lost with nobody to retry it.
     // Keep the events stored for the next page load; with memory storage a beacon is the better bet.
-    const nav = (globalThis as { navigator?: Navigator }).navigator;
-    const failing = (sender.failing() || nav?.onLine === false) && d.store.mode() !== 'memory';
+    const failing = (sender.failing() || offline()) && d.store.mode() !== 'memory';
     const lent = sender.lentElsewhere();
-    const todo = [...entries.map.values()].filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key) && !lent.has(e.rec.key));
+    const todo = entries.all().filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key) && !lent.has(e.rec.key));
     if (!failing) {
       const budget = KEEPALIVE_BUDGET - handed.reduce((sum, e) => sum + e.bytes, 0);
       beaconAll(todo, { budget, maxBytes: maxBody, size: Math.max(d.batch.size, 100) }, {
@@ -180,7 +181,7 @@ export function createQueue(d: QueueDeps): Queue {
     // finish before the page is gone, so what is not yet durable is also spilled to localStorage;
     // with memory storage (IndexedDB broken) everything left is, or it would die with the page.
     entries.persist();
-    spill(d.kv, [...entries.map.values()].filter((e) => !e.durable || d.store.mode() === 'memory').map((e) => e.rec));
+    spill(d.kv, entries.all().filter((e) => !e.durable || d.store.mode() === 'memory').map((e) => e.rec));
   }
 
   async function start() {
@@ -206,8 +207,8 @@ export function createQueue(d: QueueDeps): Queue {
   async function setMode(next: 'on' | 'held' | 'off') {
     mode = next;
     if (next === 'off') {
-      entries.settle([...entries.map.values()], 'dropped', 'opted_out');
-      if (timer) clearTimeout(timer), (timer = undefined);
+      entries.settle(entries.all(), 'dropped', 'opted_out');
+      cancelTimer();
       await d.store.clear();
     } else if (next === 'on') {
       entries.persist();
@@ -232,15 +233,14 @@ export function createQueue(d: QueueDeps): Queue {
         }
     },
     stats: () => ({
-      delivered: entries.counts.delivered,
-      retried: entries.counts.retried,
+      ...entries.counts, // delivered, retried
       dropped: { ...entries.counts.dropped },
       queued: entries.map.size,
       storage: mode === 'on' ? d.store.mode() : 'none',
     }),
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer), (timer = undefined);
+      cancelTimer();
     },
   };
 }

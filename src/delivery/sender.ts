@@ -70,11 +70,11 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
   /** What to send next, oldest first. */
   async function candidates(): Promise<Entry[]> {
     // Durable before the listing was asked for: the listing must hold it unless another tab took it.
-    const wasDurable = new Set([...entries.map.values()].filter((e) => e.durable));
+    const wasDurable = new Set(entries.all().filter((e) => e.durable));
     const listing = await listStore();
     const handed = ledgerKeys(d.kv);
     const free = (key: string) => !c.othersSending(key) && !handed.has(key) && !entries.settled(key);
-    const own = [...entries.map.values()].filter((e) => e.state === 'queued' && free(e.rec.key));
+    const own = entries.all().filter((e) => e.state === 'queued' && free(e.rec.key));
     if (!listing) return own; // the store is slow or broken: this tab's events go out all the same
     const listed = new Set(listing.map((r) => r.key));
     const takenElsewhere = (e: Entry) => wasDurable.has(e) && !listed.has(e.rec.key);

@@ -163,7 +163,7 @@ export function createIdbStore(onFallback: (reason: unknown) => void, idb?: IDBF
 }
 
 /** A stored value as a record, or nothing when it is junk. Records of waymark ≤ 0.1 (`{k, e, t, a}`) are read too. */
-export function asRec(v: unknown): Rec[] {
+function asRec(v: unknown): Rec[] {
   const r = v as Partial<Rec> & { k?: string; e?: Rec['event']; t?: number; a?: number };
   if (!r || typeof r !== 'object') return [];
   const rec = { key: r.key ?? r.k, event: r.event ?? r.e, createdAt: r.createdAt ?? r.t, attempts: r.attempts ?? r.a ?? 0 };
@@ -175,15 +175,6 @@ export function asRec(v: unknown): Rec[] {
 function withTimeout<T>(p: Promise<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('IndexedDB timed out')), IDB_TIMEOUT_MS);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
+    p.then(resolve, reject).finally(() => clearTimeout(t));
   });
 }

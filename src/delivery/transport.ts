@@ -75,14 +75,11 @@ export function browserTransport(): Transport {
           clearTimeout(timer);
           resolve(result);
         };
-        try {
-          Promise.resolve(fetch(url, request(body, keepalive, headers, abort?.signal))).then(
-            (res) => settle(readResponse(res)),
-            () => settle({ status: 0 }),
-          );
-        } catch {
-          settle({ status: 0 }); // a fetch (or wrapper) that throws synchronously
-        }
+        // A fetch (or wrapper) that throws synchronously is a failure like one that rejects.
+        new Promise((r) => r(fetch(url, request(body, keepalive, headers, abort?.signal)))).then(
+          (res) => settle(readResponse(res)),
+          () => settle({ status: 0 }),
+        );
       });
     },
     beacon(url, body, headers) {
