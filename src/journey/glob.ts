@@ -111,14 +111,10 @@ export function pathKeys(path: string): string[] {
  */
 export function compileHostGlob(glob: string): RegExp | null {
   if (typeof glob !== 'string' || glob.length > MAX_LEN || BAD_HOST.test(glob)) return null;
-  let g = glob.toLowerCase().replace(/\*+/g, '*').replace(/\.$/, '');
-  if (!g || g === '.' || starCount(g) > 2 || g.includes('..')) return null;
-  let src = '^';
-  if (g.startsWith('*.')) {
-    src += '(?:.*\\.)?';
-    g = g.slice(2);
-    if (!g) return null;
-  }
-  src += escape(g).replace(/\\\*/g, '.*');
-  return new RegExp(src + '\\.?$', 'i');
+  const g = glob.toLowerCase().replace(/\*+/g, '*').replace(/\.$/, '');
+  // `*.` then the domain: the subdomain part is optional, so the bare domain matches too.
+  const anySub = g.startsWith('*.');
+  const rest = anySub ? g.slice(2) : g;
+  if (!rest || g === '.' || starCount(g) > 2 || g.includes('..')) return null;
+  return new RegExp(`^${anySub ? '(?:.*\\.)?' : ''}${escape(rest).replace(/\\\*/g, '.*')}\\.?$`, 'i');
 }

@@ -63,7 +63,7 @@ function queryPairs(query: unknown): Array<readonly [string, string]> {
   if (!entries.length) bad('must be { parameter: value }');
   return entries.map(([key, value]) => {
     // A name, or a prefix ending in one `*` (`utm_*`); a lone `*` would be any parameter.
-    if (!/^[^*]+\*?$/.test(key)) bad(`parameter "${key}" is not a name or prefix* (utm_*)`);
+    if (!/^[^*]+\*?$/.test(key)) bad(`parameter "${key}" is not a name or prefix*`);
     if (typeof value !== 'string' || !value) bad(`value of "${key}" ${NON_EMPTY}`);
     return [key.toLowerCase(), value];
   });
@@ -100,7 +100,7 @@ function compileOne(raw: unknown, index: number, order: readonly string[], log: 
       true,
     )!;
     const name = field('name', (v) => (typeof v === 'string' && v ? v : bad(NON_EMPTY)));
-    if (FIELDS.slice(2).every((f) => rule[f] === undefined)) bad("has no condition (path: '/**' matches every page)");
+    if (FIELDS.slice(2).every((f) => rule[f] === undefined)) bad('has no condition');
     // Every field present, in one order: all compiled rules share one shape, so matching stays monomorphic and fast.
     // Fields are checked in this order too: it decides which problem a rule with several is reported for.
     const out: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = {
@@ -108,7 +108,7 @@ function compileOne(raw: unknown, index: number, order: readonly string[], log: 
       stage,
       types: field('type', list),
       events: field('event', (v) => new Set(list(v))),
-      paths: field('path', globs(compilePathGlob, 'path glob (use /segments with * and **)')),
+      paths: field('path', globs(compilePathGlob, 'path glob')),
       pathKeys: undefined,
       referrers: field('referrer', globs(compileHostGlob, 'host glob')),
       query: field('query', queryPairs),

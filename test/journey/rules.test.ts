@@ -240,7 +240,7 @@ describe('validation', () => {
 
   it('names the rule by name and index when it has one', () => {
     const { log } = compile([{ stage: 'decision', name: 'pricing-page', path: '/pri cing' }]);
-    expect(log.mock.calls[0]![0]).toBe('stage rule "pricing-page" (#0) skipped: `path` "/pri cing" is not a valid path glob (use /segments with * and **)');
+    expect(log.mock.calls[0]![0]).toBe('stage rule "pricing-page" (#0) skipped: `path` "/pri cing" is not a valid path glob');
   });
 
   it('a bad field never widens a rule: the rest of the rule is not kept', () => {
