@@ -48,7 +48,7 @@ const UNSAFE = ['__proto__', 'constructor', 'prototype'];
 const keys = (o: Obj) => Object.keys(o).filter((k) => !UNSAFE.includes(k));
 
 const BOOLEAN: Check = [(v) => typeof v == 'boolean', 'true or false'];
-const NUMBER: Check = [(v) => typeof v == 'number' && !Number.isNaN(v), 'a number'];
+const NUMBER: Check = [(v) => typeof v == 'number' && v == v, 'a number']; // not NaN
 /** Options whose default does not tell how to check them (booleans and `[default, min, max]` numbers do). */
 const CHECKS: Record<string, Check> = {
   endpoint: [isString, 'a string'],
@@ -57,9 +57,9 @@ const CHECKS: Record<string, Check> = {
   headers: [(h) => isObj(h) && Object.keys(h).every((k) => !UNSAFE.includes(k) && isString(h[k])), 'an object of strings'],
   beforeSend: [(v) => typeof v == 'function', 'a function'],
   plugins: [Array.isArray, 'an array'],
-  'stages.order': [(v) => Array.isArray(v) && v[0] && v.every((x) => x && isString(x)) && new Set(v).size == v.length, 'a non-empty array of distinct names'],
-  'stages.rules': [Array.isArray, 'an array of rules'],
-  'privacy.ignoreSelector': [(v) => isString(v) && validSelector(v), 'a valid CSS selector'],
+  'stages.order': [(v) => Array.isArray(v) && v[0] && v.every((x) => x && isString(x)) && new Set(v).size == v.length, 'one or more distinct names'],
+  'stages.rules': [Array.isArray, 'an array'],
+  'privacy.ignoreSelector': [(v) => isString(v) && validSelector(v), 'a CSS selector'],
   'privacy.scrubParams': [(v) => Array.isArray(v) && v.every(isString), 'an array of strings'],
 };
 
@@ -138,7 +138,7 @@ export function resolveConfig(input: unknown, error: Log, warn: Log): Config | n
   privacy.scrubParams = [...DEFAULT_SCRUB_PARAMS, ...privacy.scrubParams];
   stages.order = [...stages.order];
   if (retry.maxDelayMs < retry.baseDelayMs) retry.maxDelayMs = retry.baseDelayMs;
-  c.headers = headers && keys(headers).length ? { ...headers } : undefined;
+  c.headers = headers && Object.keys(headers).length ? { ...headers } : undefined;
   c.plugins = c.plugins.filter((pl, i) => {
     const ok = isObj(pl) && isString(pl.name);
     if (!ok) bad(`plugins[${i}]`, 'must be an object with a "name"');

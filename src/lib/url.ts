@@ -11,10 +11,7 @@ export function hostOf(url: string): string {
 }
 
 /** True for a hash-router route (`#/…`, `#!/…`), false for an in-page anchor (`#section`). */
-export const isHashRoute = (hash: string): boolean => hash.startsWith('#/') || hash.startsWith('#!/');
+export const isHashRoute = (hash: string): boolean => /^#!?\//.test(hash);
 
 /** What identifies a route: the path, plus the hash route without its query for hash routers. */
-export function routeKey(loc: Location | URL): string {
-  const hash = loc.hash;
-  return loc.pathname + (isHashRoute(hash) ? hash.split('?')[0] : '');
-}
+export const routeKey = ({ pathname, hash }: Location | URL): string => pathname + (isHashRoute(hash) ? hash.split('?')[0] : '');
