@@ -12,6 +12,7 @@ type Form = HTMLFormElement;
 type Field = { name: string; type: string; position?: number };
 
 interface FormState {
+  form: Form;
   /** Steps already seen as visible, to notice the ones that appear. */
   visible: Set<Element>;
   /** The step reached last (name or 1-based index). */
@@ -165,6 +166,7 @@ function identityOf(form: Form, scrub: (url: string) => string): FormIdentity {
 export const captureForms: CaptureModule = (ctx: CaptureContext) => {
   const forms = new Map<Form, FormState>();
   const ignored = (el: Element): boolean => isIgnored(el, ctx.privacy.ignoreSelector);
+  const visibleIn = (steps: Element[]): Set<Element> => new Set(steps.filter((s) => isVisible(s, ctx.win)));
 
   // One identity per form element for its whole life: a route change (a relative
   // `action="#"` resolving against the next URL) or a re-render cannot make it look like another form.
@@ -175,12 +177,12 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     return known;
   };
 
-  const emit = (type: 'form_start' | 'form_step' | 'form_submit' | 'form_reject' | 'form_abandon', form: Form, state: FormState, field?: Field, extra?: Record<string, unknown>): void => {
-    const { selector, ...info } = identify(form);
+  const emit = (type: 'form_start' | 'form_step' | 'form_submit' | 'form_reject' | 'form_abandon', state: FormState, field?: Field, extra?: Record<string, unknown>): void => {
+    const { selector, ...info } = identify(state.form);
     if (state.step !== undefined) info.step = state.step;
     if (field) info.field = field;
     if (type === 'form_reject') info.rejected = true;
-    ctx.emit(type, { form: info, properties: { formSelector: selector, ...extra } }, form);
+    ctx.emit(type, { form: info, properties: { formSelector: selector, ...extra } }, state.form);
   };
 
   /** The state of a form, starting it (form_start) on first interaction. */
@@ -188,21 +190,26 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     let state = forms.get(form);
     if (state) return state;
     identify(form);
-    state = { visible: new Set(stepContainers(form).filter((s) => isVisible(s, ctx.win))), completed: new Set(), dirty: new Set() };
+    state = { form, visible: visibleIn(stepContainers(form)), completed: new Set(), dirty: new Set() };
     // Emitted before the state is stored: a pending page view sent first may end the previous
     // route (which clears the forms), and this funnel belongs to the new one.
-    emit('form_start', form, state);
+    emit('form_start', state);
     forms.set(form, state);
-    watch(form);
+    observer?.observe(form, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['hidden', 'style', 'class', 'open', 'aria-hidden', 'data-waymark-step'],
+    });
     return state;
   };
 
-  const reach = (form: Form, state: FormState, step: Element): void => {
+  const reach = (state: FormState, step: Element): void => {
     if (ignored(step)) return;
-    const name = stepName(step, form);
+    const name = stepName(step, state.form);
     if (name === state.step) return;
     state.step = name;
-    emit('form_step', form, state);
+    emit('form_step', state);
   };
 
   const complete = (form: Form, field: Element): void => {
@@ -211,7 +218,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     state.dirty.delete(field);
     state.completed.add(field);
     state.lastField = info.name;
-    emit('form_step', form, state, info);
+    emit('form_step', state, info);
   };
 
   /** What each field event means for the funnel; submit is handled on its own (its target is the form). */
@@ -219,7 +226,7 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
     focusin(form, field) {
       const state = start(form);
       const step = stepContainers(form).find((s) => s.contains(field));
-      if (step) reach(form, state, step);
+      if (step) reach(state, step);
     },
     input: (form, field) => void start(form).dirty.add(field),
     change: complete,
@@ -239,65 +246,59 @@ export const captureForms: CaptureModule = (ctx: CaptureContext) => {
    * submits (the page goes): `form_submit`. Prevented (handled by script):
    * `form_reject` when the page's validation left fields invalid, else `form_submit`.
    */
-  const decide = (form: Form, state: FormState, final: boolean): void => {
+  const decide = (state: FormState, final: boolean): void => {
     const pending = state.deciding;
     if (!pending) return;
     const prevented = pending.event.defaultPrevented;
-    const rejected = prevented && isInvalid(form, ctx.win);
+    const rejected = prevented && isInvalid(state.form, ctx.win);
     if (prevented && !rejected && !final) {
       // Valid so far: give async validation and the re-render time (react-hook-form,
       // Formik), unless the page or route is being left first.
-      pending.timer = setTimeout(quiet(() => decide(form, state, true)), REJECT_CHECK_MS);
+      pending.timer = setTimeout(quiet(() => decide(state, true)), REJECT_CHECK_MS);
       return;
     }
     clearTimeout(pending.timer);
     state.deciding = undefined;
     if (!rejected) state.done = true;
-    emit(rejected ? 'form_reject' : 'form_submit', form, state);
+    emit(rejected ? 'form_reject' : 'form_submit', state);
   };
 
   const onSubmit = quiet((event: Event) => {
     const form = eventElement(event) as Form | null;
     if (!form || tagOf(form) !== 'form' || ignored(form)) return;
     const state = start(form);
-    if (state.deciding) decide(form, state, true);
+    decide(state, true);
     // This listener runs first (capture phase): look again after the site's handlers.
-    state.deciding = { event, timer: setTimeout(quiet(() => decide(form, state, false)), 0) };
+    state.deciding = { event, timer: setTimeout(quiet(() => decide(state, false)), 0) };
   });
 
   // Steps that become visible (wizards that show the next fieldset, SPA steps rendered in place).
-  const checkSteps = quiet(() => {
-    for (const [form, state] of forms) {
-      if (state.done || !form.isConnected) continue;
-      const all = stepContainers(form);
-      const now = new Set(all.filter((s) => isVisible(s, ctx.win)));
-      const appeared = all.find((s) => now.has(s) && !state.visible.has(s));
-      state.visible = now;
-      if (appeared) reach(form, state, appeared);
-    }
-  });
   const MO = (ctx.win as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver;
-  const observer = MO && new MO(checkSteps);
-  const watch = quiet((form: Form) =>
-    observer?.observe(form, {
-      subtree: true,
-      childList: true,
-      attributes: true,
-      attributeFilter: ['hidden', 'style', 'class', 'open', 'aria-hidden', 'data-waymark-step'],
-    }),
-  );
+  const observer =
+    MO &&
+    new MO(
+      quiet(() => {
+        for (const state of forms.values()) {
+          if (state.done || !state.form.isConnected) continue;
+          const all = stepContainers(state.form);
+          const now = visibleIn(all);
+          const appeared = all.find((s) => now.has(s) && !state.visible.has(s));
+          state.visible = now;
+          if (appeared) reach(state, appeared);
+        }
+      }),
+    );
 
+  // The leave and route listeners are guarded where they are called: one form's failure stops this round only.
   const abandon = (reason: 'leave' | 'route'): void => {
-    for (const [form, state] of forms) {
-      // A submit still being judged is judged now, before the page or route goes.
-      quiet(decide)(form, state, true);
-    }
-    for (const [form, state] of forms) {
+    // A submit still being judged is judged now, before the page or route goes.
+    forms.forEach((state) => decide(state, true));
+    for (const state of forms.values()) {
       if (state.done) continue;
       state.done = true;
       const extra: Record<string, unknown> = { fieldsCompleted: state.completed.size, reason };
       if (state.lastField) extra.lastField = state.lastField;
-      quiet(emit)('form_abandon', form, state, undefined, extra);
+      emit('form_abandon', state, undefined, extra);
     }
   };
 
