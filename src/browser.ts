@@ -21,7 +21,7 @@ function chunkVitals(src: string, debug: boolean): VitalsLoader {
   return () =>
     import(/* @vite-ignore */ src).then(
       (chunk: { startVitals?: StartVitals }) => (typeof chunk.startVitals == 'function' ? chunk.startVitals : off('has no startVitals')),
-      (err: unknown) => off(`did not load as a JavaScript module (${err}); serve it beside waymark.min.js`),
+      (err: unknown) => off(`did not load as a JavaScript module (${err})`),
     );
 }
 

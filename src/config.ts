@@ -141,7 +141,7 @@ export function resolveConfig(input: unknown, error: Log, warn: Log): Config | n
   c.headers = headers && Object.keys(headers).length ? { ...headers } : undefined;
   c.plugins = c.plugins.filter((pl, i) => {
     const ok = isObj(pl) && isString(pl.name);
-    if (!ok) bad(`plugins[${i}]`, 'must be an object with a "name"');
+    if (!ok) bad(`plugins[${i}]`, 'needs a "name"');
     return ok;
   });
   c.endpoint = endpoint;

@@ -24,8 +24,9 @@ const CARD = /\b(?:\d[ -]?){12,18}\d\b/g;
 const PHONE = /\+?\(?\d[\d ().-]{6,}\d/g;
 // Parameter names that are sensitive wherever they appear in a name (`reset_token`, `x-session-id`)…
 const SENSITIVE_IN_NAME = /token|secret|passw|session|credential|signature|apikey|jwt/;
-// …and words that are sensitive only as a whole part of one (`api_key`, `apiKey`, `otp`; not `keyword`, `author`).
-const SENSITIVE_PART = /^(?:auth|otp|key|sig|pwd|pass|sid|ssn|pin|nonce|hash)$/;
+// …and words that are sensitive only as a whole part of one (`api_key`, `apiKey`, `otp`; not `keyword`, `author`),
+// parts being split by anything but a letter or digit.
+const SENSITIVE_PART = /(?:^|[^a-z\d])(?:auth|otp|key|sig|pwd|pass|sid|ssn|pin|nonce|hash)(?![a-z\d])/;
 // Campaign and ad-click parameters keep long random values: they are ids of a click, not secrets.
 const CAMPAIGN_PARAM = /^utm_|cl(?:ic)?k?id$|braid$/i;
 
@@ -63,12 +64,8 @@ export function maskText(text: string): string {
 export function isSensitiveName(name: string, params: readonly string[]): boolean {
   const lower = name.toLowerCase();
   if (SENSITIVE_IN_NAME.test(lower) || params.some((p) => p.toLowerCase() === lower)) return true;
-  // `apiKey` → api, key; `x-otp` → x, otp.
-  return name
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .some((part) => SENSITIVE_PART.test(part));
+  // `apiKey` → api_key; `x-otp` stays x-otp.
+  return SENSITIVE_PART.test(name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
 }
 
 const decode = (s: string): string => {
