@@ -16,13 +16,7 @@ export const guarded =
 
 /** Call each listener, isolating them from one another and from the caller. */
 export function callEach<A extends unknown[]>(listeners: Iterable<(...args: A) => void>, ...args: A): void {
-  for (const listener of listeners) {
-    try {
-      listener(...args);
-    } catch (err) {
-      console.error(LOG, err);
-    }
-  }
+  for (const listener of listeners) guarded(listener)(...args);
 }
 
 /** Add one listener for several event types; returns the function that removes them all. */

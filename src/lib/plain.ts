@@ -49,8 +49,8 @@ function plainObject(value: object, report: Report, path: string, ancestors: obj
     if (typeof toJSON == 'function') return toPlain(toJSON.call(value), report, path, ancestors);
     if (Array.isArray(value)) return value.map((item, i) => toPlain(item, report, `${path}[${i}]`, ancestors) ?? null);
     const out: Record<string, unknown> = {};
-    for (const key in value) {
-      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    // Own enumerable keys, as JSON.stringify reads them.
+    for (const key of Object.keys(value)) {
       let item: unknown;
       try {
         item = (value as Record<string, unknown>)[key];
