@@ -52,7 +52,7 @@ const NUMBER: Check = [(v) => typeof v == 'number' && v == v, 'a number']; // no
 /** Options whose default does not tell how to check them (booleans and `[default, min, max]` numbers do). */
 const CHECKS: Record<string, Check> = {
   endpoint: [isString, 'a string'],
-  format: [(v) => v == 'waymark' || v == 'segment', '"waymark" or "segment"'],
+  format: [(v) => v === 'waymark' || v === 'segment', '"waymark" or "segment"'],
   writeKey: [isString, 'a string'],
   headers: [(h) => isObj(h) && Object.keys(h).every((k) => !UNSAFE.includes(k) && isString(h[k])), 'an object of strings'],
   beforeSend: [(v) => typeof v == 'function', 'a function'],
