@@ -169,7 +169,8 @@ export function bound(text: string | null | undefined): string | undefined {
 /** The label of an element: its text, or for icon-only controls `aria-label`, `title` or an image's `alt`. */
 function labelOf(el: Element, ignoreSelector?: string): string | undefined {
   if (tagOf(el) === 'input') {
-    const type = (el.getAttribute('type') ?? '').toLowerCase();
+    // The type as the browser reads it: lower-cased, 'text' when unknown.
+    const type = (el as HTMLInputElement).type;
     // Only button-like inputs: their value is the label on the button, not typed data.
     const label = /^(?:submit|button|reset)$/.test(type) ? bound((el as HTMLInputElement).value) : type === 'image' ? attrText(el, 'alt') : undefined;
     return label ?? attrText(el, 'aria-label');

@@ -33,12 +33,10 @@ export function createRageDetector(o: RageOptions): RageDetector {
   };
   return {
     click(x, y, t) {
-      let ended = 0;
       const first = run[0];
-      const last = run[run.length - 1];
-      if (first && last && (t - last.t > o.rageWindowMs || Math.hypot(x - first.x, y - first.y) > o.rageRadiusPx)) {
-        ended = end();
-      }
+      const last = run[run.length - 1]!;
+      // Late or far from where the burst began: that burst is over.
+      const ended = first && (t - last.t > o.rageWindowMs || Math.hypot(x - first.x, y - first.y) > o.rageRadiusPx) ? end() : 0;
       run.push({ x, y, t });
       if (!rage) {
         while (run.length > 1 && t - run[0]!.t > o.rageWindowMs) run.shift();
