@@ -1,7 +1,7 @@
 /** Which queued events go out together: a pure function of the queue. */
 
 /** Bytes a batch body adds around its events (`{"sentAt":…,"events":[…]}` and commas). */
-export const BODY_OVERHEAD = 64;
+const BODY_OVERHEAD = 64;
 
 export interface Sized {
   /** The event's size on the wire, measured once when it was queued. */

@@ -99,7 +99,7 @@ export function createIdbStore(onFallback: (reason: unknown) => void, idb?: IDBF
       tx.oncomplete = tx.onabort = tx.onerror = () => live.delete(tx);
       return use(tx.objectStore('kv'));
     });
-  if (failed) queueMicrotask(() => onFallback(new Error('IndexedDB is not available')));
+  if (failed) queueMicrotask(() => onFallback(new Error('no IndexedDB')));
   else if (typeof addEventListener === 'function' && typeof document !== 'undefined') {
     const hide = () => {
       if (shown) return;
@@ -153,10 +153,10 @@ export function createIdbStore(onFallback: (reason: unknown) => void, idb?: IDBF
     all: () =>
       run(
         async (s) => (await entries<string, unknown>(s)).flatMap(([k, v]) => (k.startsWith(EVENT) ? asRec(v) : [])).sort(byAge),
-        () => memory.all(),
+        memory.all,
       ),
     del: (ks) => (ks.length ? run((s) => delMany(ks.map((k) => EVENT + k), s), () => memory.del(ks)) : Promise.resolve()),
-    clear: () => run((s) => clear(s), () => memory.clear()),
+    clear: () => run(clear, memory.clear),
     getMeta: <T>(k: string) => run((s) => get<T>(META + k, s), () => memory.getMeta<T>(k)),
     setMeta: (k, v) => run((s) => set(META + k, v, s), () => memory.setMeta(k, v)),
   };
