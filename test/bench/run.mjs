@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { BENCH_DIR, DIST, EVAL_END, ROOT, SDKS, buildAdapter, sizes, versionOf, waymarkDistExtras, waymarkNpmSizes } from './lib/sdks.mjs';
 import { startCollector, startPageServer } from './lib/servers.mjs';
 import { writeReport } from './lib/report.mjs';
+import { measureDemoJourney } from './lib/demo-journey.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (name, def) => {
@@ -241,6 +242,21 @@ for (let run = 1; run <= RUNS; run++) {
 await collector.close();
 await pages.close();
 
+// 4b. waymark's wire bytes over the demo journey, at automation speed and at a visitor's pace.
+const demoWire = [];
+if (haveWaymark) {
+  const browser = await launch();
+  for (const pauseMs of [0, 2000]) {
+    try {
+      demoWire.push(await measureDemoJourney(browser, { pauseMs }));
+      log(`demo journey (${pauseMs} ms per page): ${JSON.stringify(demoWire.at(-1))}`);
+    } catch (e) {
+      notes.push(`demo journey (${pauseMs} ms per page) failed: ${String(e.message).split('\n')[0]}`);
+    }
+  }
+  await browser.close();
+}
+
 // 5. The rules-engine benchmark (another file, if present).
 let rules = null;
 const rulesFile = join(BENCH_DIR, 'rules.bench.mjs');
@@ -266,7 +282,7 @@ const env = {
 };
 const problemsOut = Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, { errors: [...v.errors], hosts: [...v.hosts] }]));
 const data = {
-  env, size, waymarkNpm, waymarkExtras, raw, problems: problemsOut, notes, rules,
+  env, size, waymarkNpm, waymarkExtras, raw, problems: problemsOut, notes, rules, demoWire,
   limits: { trackDeadlineMs: TRACK_DEADLINE_MS, burstDeadlineMs: BURST_DEADLINE_MS },
   burstGaveUp: Object.fromEntries(burstGaveUp), burstCapMs: BURST_CAP_MS,
 };
