@@ -164,7 +164,8 @@ export function createQueue(d: QueueDeps): Queue {
     entries.settle(handed, 'done');
     // Offline, or the collector failing right now: a beacon would be lost with nobody to retry it.
     // Keep the events stored for the next page load; with memory storage a beacon is the better bet.
-    const failing = (sender.failing() || offline()) && d.store.mode() !== 'memory';
+    const memoryOnly = d.store.mode() === 'memory';
+    const failing = (sender.failing() || offline()) && !memoryOnly;
     const lent = sender.lentElsewhere();
     const todo = entries.all().filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key) && !lent.has(e.rec.key));
     if (!failing) {
@@ -181,7 +182,7 @@ export function createQueue(d: QueueDeps): Queue {
     // finish before the page is gone, so what is not yet durable is also spilled to localStorage;
     // with memory storage (IndexedDB broken) everything left is, or it would die with the page.
     entries.persist();
-    spill(d.kv, entries.all().filter((e) => !e.durable || d.store.mode() === 'memory').map((e) => e.rec));
+    spill(d.kv, entries.all().filter((e) => !e.durable || memoryOnly).map((e) => e.rec));
   }
 
   async function start() {

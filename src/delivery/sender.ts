@@ -36,7 +36,7 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
   const strikes = new Map<string, number>(); // see retry.ts LARGE_EVENT_STRIKES
   let inFlight: Entry[] = []; // the batch of the request under way
   let failures = 0;
-  let lastSuccessAt = -1; // monotonic
+  let accepted = false; // the collector accepted a request on this page
   let backoffUntil = 0; // monotonic
   let drainExits = 0; // `exits` when the running drain was asked for
 
@@ -122,8 +122,9 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
     batch.forEach((e) => (e.state = 'queued'));
     const lone = batch.length === 1 ? batch[0]!.rec.key : undefined;
     // A lone event dying with a network error while the collector accepts other requests: a strike.
-    if (lone && res.status === 0 && lastSuccessAt >= 0) strikes.set(lone, (strikes.get(lone) ?? 0) + 1);
-    const verdict = judge({ ...res, count: batch.length, bytes, failures: failures + 1, strikes: lone ? strikes.get(lone) : undefined }, d.retry, d.random());
+    if (lone && res.status === 0 && accepted) strikes.set(lone, (strikes.get(lone) ?? 0) + 1);
+    // No key is undefined: a batch of several has no strikes.
+    const verdict = judge({ ...res, count: batch.length, bytes, failures: failures + 1, strikes: strikes.get(lone!) }, d.retry, d.random());
     if (verdict.action === 'delivered') return delivered(batch);
     if (verdict.action === 'split') {
       const half = Math.ceil(batch.length / 2);
@@ -177,7 +178,7 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
   function delivered(batch: Entry[]): boolean {
     entries.settle(batch, 'done');
     failures = 0;
-    lastSuccessAt = c.monotonic();
+    accepted = true;
     if (d.kv.get('down')) d.kv.remove('down');
     try {
       d.afterSend?.(batch.map((e) => e.rec.event));
