@@ -36,7 +36,7 @@ type FormIdentity = FormInfo & { selector: string };
  */
 export const REJECT_CHECK_MS = 300;
 
-const NOT_FIELDS = new Set(['submit', 'button', 'reset', 'image', 'hidden']);
+const NOT_FIELDS = /^(?:submit|button|reset|image|hidden)$/;
 // Card fields by `autocomplete` token (https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#autofill-field).
 const CARD_AUTOCOMPLETE = /(?:^|\s)cc-/i;
 // Card and identity fields by name or id, for forms without autocomplete hints.
@@ -61,7 +61,7 @@ function asField(el: Element | null): Element | null {
   if (!el) return null;
   const tag = tagOf(el);
   if (tag === 'select' || tag === 'textarea') return el;
-  if (tag === 'input') return NOT_FIELDS.has(inputType(el)) ? null : el;
+  if (tag === 'input') return NOT_FIELDS.test(inputType(el)) ? null : el;
   return editableHost(el);
 }
 
@@ -145,11 +145,11 @@ function isVisible(el: Element, win: Window): boolean {
 /** A form's identity. getAttribute, not form.id / form.name: a field named "id" or "name" would shadow those. */
 function identityOf(form: Form, scrub: (url: string) => string): FormIdentity {
   const known: FormIdentity = { selector: cssPath(form) };
-  const id = attrText(form, 'id');
-  const name = attrText(form, 'name');
+  for (const key of ['id', 'name'] as const) {
+    const text = attrText(form, key);
+    if (text) known[key] = text;
+  }
   const action = form.getAttribute('action');
-  if (id) known.id = id;
-  if (name) known.name = name;
   if (action) {
     let url = action;
     try {
