@@ -1,13 +1,13 @@
 import type { KV } from '../storage';
 import type { Stats, WaymarkEvent } from '../types';
-import { admit, createEntries, type Entry } from './entries';
+import { admit, createEntries, MAX_EVENT_BYTES, type Entry } from './entries';
 import { beaconAll, ledgerKeys, recordHanded, spill, takeSpill, unledger } from './exit';
 import { monotonic, withSendLock } from './lock';
 import { createSender, settleWithin } from './sender';
 import type { EventStore } from './store';
 import { KEEPALIVE_BUDGET, type Transport } from './transport';
 
-export { MAX_EVENT_BYTES } from './entries';
+export { MAX_EVENT_BYTES };
 
 
 /** What the queue needs; everything a test must fake is injected. */
