@@ -160,7 +160,7 @@ export function createQueue(d: QueueDeps): Queue {
     exits++;
     awayUntil = mono() + 2000;
     // Requests in flight are keepalive: they outlive the page and count as handed over.
-    const handed = sender.inFlight();
+    const { batch: handed, bytes: handedBytes } = sender.inFlight();
     entries.settle(handed, 'done');
     // Offline, or the collector failing right now: a beacon would be lost with nobody to retry it.
     // Keep the events stored for the next page load; with memory storage a beacon is the better bet.
@@ -169,7 +169,9 @@ export function createQueue(d: QueueDeps): Queue {
     const lent = sender.lentElsewhere();
     const todo = entries.all().filter((e) => e.state === 'queued' && !othersSending.has(e.rec.key) && !lent.has(e.rec.key));
     if (!failing) {
-      const budget = KEEPALIVE_BUDGET - handed.reduce((sum, e) => sum + e.bytes, 0);
+      // The request's real body, not its events measured one by one: those count what a v2 body
+      // shares once per event, several times the body, and would leave the beacons almost no room.
+      const budget = KEEPALIVE_BUDGET - handedBytes;
       beaconAll(todo, { budget, maxBytes: maxBody, size: Math.max(d.batch.size, 100) }, {
         encode: sender.tryEncode,
         beacon: (body) => d.transport.beacon(d.endpoint, body, d.headers),

@@ -34,7 +34,8 @@ export type Sender = ReturnType<typeof createSender>;
 /** Create the sender over this tab's entries. */
 export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
   const strikes = new Map<string, number>(); // see retry.ts LARGE_EVENT_STRIKES
-  let inFlight: Entry[] = []; // the batch of the request under way
+  // The request under way: its batch, and its body's bytes (what it takes from the page's keepalive budget).
+  let inFlight: { batch: Entry[]; bytes: number } = { batch: [], bytes: 0 };
   let failures = 0;
   let accepted = false; // the collector accepted a request on this page
   let backoffUntil = 0; // monotonic
@@ -144,13 +145,13 @@ export function createSender(d: QueueDeps, entries: Entries, c: SenderContext) {
   async function request(batch: Entry[], body: string, bytes: number) {
     const keys = batch.map((e) => e.rec.key);
     batch.forEach((e) => (e.state = 'sending'));
-    inFlight = batch;
+    inFlight = { batch, bytes };
     d.broadcast?.({ q: 'inflight', k: keys });
     const lent = lend(batch.filter((e) => !e.own).map((e) => e.rec.key));
     // Bounded here too: an injected transport (or a fetch wrapper) that never settles must not hold the lock.
     const send = d.transport.send(d.endpoint, body, { keepalive: bytes <= KEEPALIVE_BUDGET, headers: d.headers, timeoutMs: c.timeoutMs });
     const res = await settleWithin(send, c.timeoutMs, { status: 0 });
-    inFlight = [];
+    inFlight = { batch: [], bytes: 0 };
     if (lent) lend([]);
     d.broadcast?.({ q: 'done', k: keys });
     return res;

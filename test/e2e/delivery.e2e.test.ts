@@ -154,6 +154,27 @@ describe.skipIf(!hasBrowser)(`delivery in ${ENGINE_NAME}`, () => {
     await expectAllOnce(collector, 'jump', 200);
   });
 
+  it('a request in flight when the page is left takes only its own bytes from the keepalive budget: all 200 leave with the page', async () => {
+    // The first request carrying these events is answered slowly, so it is still in flight at exit.
+    let slowed = false;
+    collector.plan = (_i, events) => {
+      if (slowed || !events.some((e) => String(e.name).startsWith('inflight-'))) return undefined;
+      slowed = true;
+      return { delayMs: 3000 };
+    };
+    site.setPage('/inflight', htmlPage({ body: snippet(OPTIONS(collector, { batch: { intervalMs: 60000 } })) }));
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(site.url('/inflight'));
+    await sdkReady(page);
+    await trackMany(page, 'inflight', 200);
+    // batch.size (100) events waiting start a request at once; leave while it is under way.
+    await until(() => slowed, 5000, () => 'no request with the tracked events started');
+    await page.goto(other.url('/'));
+    // No return visit: everything must have left with the page.
+    await expectAllOnce(collector, 'inflight', 200, 8000);
+  });
+
   it('two tabs tracking 500 events each: 1,000 delivered, 0 duplicates', async () => {
     site.setPage('/tabs', htmlPage({ body: snippet(OPTIONS(collector)) }));
     const context = await newContext();
