@@ -28,23 +28,17 @@ interface Held {
 }
 
 export interface IntakeDeps {
+  /** Also the intake's source of ids, the user id, the identity to sync per slice, and the debug log. */
   pipeline: PipelineDeps;
   /** The page as it is now (unscrubbed). */
   rawPage(): RawPage;
   describePage(raw: RawPage): PageInfo;
-  userId(): string | undefined;
   now(): number;
-  newId(): string;
-  /** Called before each processed slice (take other tabs' identity) and after it (save). */
-  beginSlice(): void;
-  endSlice(): void;
   queue(events: WaymarkEvent[]): void;
   onChanges(changes: StageChange[]): void;
   onPluginDrop(): void;
   /** Called first for every captured event (sends a settling page view before the events of its page). */
   beforeCapture?(type: string): void;
-  debug: boolean;
-  log(msg: string, data?: unknown): void;
 }
 
 export interface Intake {
@@ -62,6 +56,7 @@ export interface Intake {
 
 /** Create the intake. */
 export function createIntake(d: IntakeDeps): Intake {
+  const { identity, newId, debug } = d.pipeline;
   let pending: Held[] = [];
   let isReady = false;
   let scheduled = false;
@@ -78,16 +73,20 @@ export function createIntake(d: IntakeDeps): Intake {
     d.beforeCapture?.(type);
     const raw = d.rawPage();
     if (referrer !== undefined) raw.referrer = referrer;
-    const held: Held = { type, data, element, at: d.now(), raw, page: leaving, userId: d.userId(), pageViewId };
+    const held: Held = { type, data, element, at: d.now(), raw, page: leaving, userId: identity.current().userId, pageViewId };
     if (type === 'page_view') {
       // Later events of this page carry its id: known now.
-      held.id = pageViewId = held.pageViewId = d.newId();
+      held.id = pageViewId = held.pageViewId = newId();
       held.page = lastPage = d.describePage(raw);
     }
     pending.push(held);
-    if (isReady && !scheduled) {
+    if (isReady) schedule();
+  }
+
+  /** Process later in a task of its own, not a microtask: a burst of calls stays the page's task, the work ours. */
+  function schedule() {
+    if (!scheduled) {
       scheduled = true;
-      // A task of its own, not a microtask: a burst of calls stays the page's task, the work ours.
       setTimeout(process, 0);
     }
   }
@@ -96,7 +95,7 @@ export function createIntake(d: IntakeDeps): Intake {
   function envelope(h: Held): CapturedEvent {
     const { data } = h;
     const event: WaymarkEvent = {
-      id: h.id ?? d.newId(),
+      id: h.id ?? newId(),
       type: h.type,
       timestamp: new Date(h.at).toISOString(),
       seq: 0,
@@ -118,13 +117,9 @@ export function createIntake(d: IntakeDeps): Intake {
   function process(all = false) {
     scheduled = false;
     if (!pending.length) return;
-    const slice = all ? pending : pending.slice(0, SLICE);
-    pending = all ? [] : pending.slice(slice.length);
-    if (pending.length) {
-      scheduled = true;
-      setTimeout(process, 0);
-    }
-    d.beginSlice();
+    const slice = pending.splice(0, all ? pending.length : SLICE);
+    if (pending.length) schedule();
+    identity.sync(); // another tab may have moved the session on
     const out: WaymarkEvent[] = [];
     const changes: StageChange[] = [];
     for (const input of slice) {
@@ -137,9 +132,9 @@ export function createIntake(d: IntakeDeps): Intake {
         console.error('[waymark] event skipped', err);
       }
     }
-    d.endSlice();
+    identity.save();
     if (out.length) {
-      if (d.debug) for (const e of out) d.log(`${e.type} queued`, e);
+      for (const e of out) debug(`${e.type} queued`, e);
       d.queue(out);
     }
     if (changes.length) d.onChanges(changes);

@@ -31,7 +31,8 @@ export interface PipelineDeps {
   beforeSend: (event: WaymarkEvent) => WaymarkEvent | null;
   scrub: (url: string) => string;
   newId: () => string;
-  debug: (msg: string) => void;
+  /** Logs only in debug mode. */
+  debug: (msg: string, data?: unknown) => void;
 }
 
 /** What one captured event became. */
@@ -54,26 +55,21 @@ export function finishEvent(input: CapturedEvent, deps: PipelineDeps): Finished 
   if (input.userId) event.userId = input.userId;
   attachTouch(input, newSession, deps);
   const change = applyStage(input, deps);
-  const out: WaymarkEvent[] = [];
   const kept = deps.beforeSend(event);
-  if (kept) out.push(kept);
-  if (change) {
-    const stageEvent = stageChangeEvent(event, change, deps.identity.tick(at).state.seq, deps.newId());
-    const keptChange = deps.beforeSend(stageEvent);
-    if (keptChange) out.push(keptChange);
-  }
-  return { events: out, change, droppedByPlugin: !kept };
+  // The stage_change goes through `beforeSend` too, after the event that caused it.
+  const keptChange = change && deps.beforeSend(stageChangeEvent(event, change, deps.identity.tick(at).state.seq, deps.newId()));
+  return { events: [kept, keptChange].filter((e): e is WaymarkEvent => !!e), change, droppedByPlugin: !kept };
 }
 
 /** The session's acquisition touch on the event; a new campaign or referrer starts a new touch. */
 function attachTouch(input: CapturedEvent, newSession: boolean, deps: PipelineDeps): void {
   const { event } = input;
   const state = deps.identity.current();
-  const arrived = event.type === 'page_view' && isNewTouch(input.url, input.referrer, hostOf(input.url));
-  if (newSession || !state.lastTouch || arrived) {
+  const fresh = newSession || !state.lastTouch;
+  if (fresh || (event.type === 'page_view' && isNewTouch(input.url, input.referrer, hostOf(input.url)))) {
     const touch = classifyTouch(deps.scrub(input.url), input.referrer, event.timestamp);
     // Same session, no new campaign or referrer: keep the session's touch.
-    if (newSession || !state.lastTouch || touch.channel !== 'direct')
+    if (fresh || touch.channel !== 'direct')
       deps.identity.update({ lastTouch: touch, firstTouch: state.firstTouch ?? touch });
   }
   const { lastTouch, firstTouch } = deps.identity.current();
@@ -100,7 +96,7 @@ function applyStage(input: CapturedEvent, deps: PipelineDeps): StageChange | und
   }
   event.stage = match.stage;
   event.stageRule = match.rule;
-  deps.debug(`${event.type}${event.name ? ` "${event.name}"` : ''} matched rule "${match.rule}" → ${match.stage}`);
+  deps.debug(`${event.type} ${event.name ?? ''} → ${match.stage} (rule "${match.rule}")`);
   const moved = deps.journey.apply(match.stage, match.rule, Date.parse(event.timestamp));
   return moved ? { from: moved.from, to: match.stage, rule: match.rule, event } : undefined;
 }

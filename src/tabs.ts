@@ -1,4 +1,5 @@
 import type { JourneyState } from './journey/state';
+import { guarded } from './lib/guard';
 
 /** What tabs of one site tell each other. */
 export type TabMessage =
@@ -17,13 +18,9 @@ export interface Tabs {
 export function createTabs(enabled: () => boolean, receive: (message: TabMessage) => void): Tabs {
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel('waymark:v1');
   if (channel)
-    channel.onmessage = (event: MessageEvent) => {
-      try {
-        if (enabled() && event.data && typeof event.data === 'object') receive(event.data as TabMessage);
-      } catch (err) {
-        console.error('[waymark]', err);
-      }
-    };
+    channel.onmessage = guarded((event: MessageEvent) => {
+      if (enabled() && event.data && typeof event.data === 'object') receive(event.data as TabMessage);
+    });
   return {
     post(message) {
       try {

@@ -41,17 +41,20 @@ export interface Internals {
   vitals?: CaptureModule;
 }
 
-const LOG = '[waymark]';
+/** A console line prefixed `[waymark]`; `data` is printed only when given. */
+function say(level: 'debug' | 'warn' | 'error', message: string, data?: unknown): void {
+  console[level]('[waymark]', message, ...(data === undefined ? [] : [data]));
+}
 
 /** Start tracking. Never throws: bad options are reported and ignored; without a browser (SSR) the tracker does nothing. */
 export function createTrackerWith(options: Options, internals: Internals = {}): Tracker {
   const win = internals.window ?? (typeof window === 'undefined' ? undefined : window);
   if (!win || !win.document) return createNoopTracker();
   try {
-    const config = resolveConfig(options, (m) => console.error(`${LOG} ${m}`), (m) => console.warn(`${LOG} ${m}`));
+    const config = resolveConfig(options, (m) => say('error', m), (m) => say('warn', m));
     return config ? start(win, config, internals) : createNoopTracker();
   } catch (err) {
-    console.error(LOG, 'could not start', err);
+    say('error', 'could not start', err);
     return createNoopTracker();
   }
 }
@@ -59,15 +62,15 @@ export function createTrackerWith(options: Options, internals: Internals = {}): 
 function start(win: Window, c: Config, x: Internals): Tracker {
   const doc = win.document;
   const now = x.now ?? Date.now;
-  const log = (m: string, data?: unknown) => c.debug && console.debug(`${LOG} ${m}`, ...(data === undefined ? [] : [data]));
-  const error = (m: string, err?: unknown) => console.error(`${LOG} ${m}`, ...(err === undefined ? [] : [err]));
+  const log = (m: string, data?: unknown) => void (c.debug && say('debug', m, data));
+  const error = (m: string, err?: unknown) => say('error', m, err);
   const scrub = (u: string) => (u ? scrubUrl(u, c.privacy.scrubParams, win.location.href) : u);
   const kv = createKV();
   const consent = createConsent(kv, privacySignal(win.navigator, c.privacy.respectGPC, c.privacy.respectDNT), c.privacy.requireConsent);
   const on = () => consent.mode() === 'on';
   let stopped = false;
   const store = createRoutedStore(consent, x.store, (err) => {
-    console.warn(`${LOG} IndexedDB is unavailable; keeping events in memory`, err);
+    say('warn', 'no IndexedDB: events kept in memory', err);
     queue.rehome();
   });
   const tabs = createTabs(on, (m) => ('j' in m ? journey.adopt(m.j) : queue.receive(m)));
@@ -95,11 +98,8 @@ function start(win: Window, c: Config, x: Internals): Tracker {
     },
     rawPage: () => ({ url: win.location.href, title: doc.title, referrer: doc.referrer }),
     describePage: createPageDescriber(scrub),
-    userId: () => identity.current().userId,
     beforeCapture: (type) => void (type !== 'page_view' && capture.beforeEvent()),
-    now, newId: uid, debug: c.debug, log,
-    beginSlice: () => identity.sync(),
-    endSlice: () => identity.save(),
+    now,
     queue: (events) => queue.add(events),
     onChanges: (changes) => changes.forEach((change) => callEach(listeners, change)),
     onPluginDrop: () => void pluginDrops++,
@@ -122,7 +122,7 @@ function start(win: Window, c: Config, x: Internals): Tracker {
       intake.discard();
       capture.stop();
       journey.reset();
-      log('opted out: queue deleted, nothing more is captured or sent');
+      log('opted out: queue deleted, capture stopped');
     } else if (was === 'off') identity.reset();
     else identity.save();
     if (next === 'on') capture.start();

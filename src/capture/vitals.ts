@@ -1,5 +1,6 @@
 /** `web_vital` events: LCP, INP, CLS, FCP and TTFB from a lazily loaded web-vitals. */
 import type { MetricType } from 'web-vitals';
+import { listen } from '../lib/guard';
 import type { CaptureContext, CaptureModule } from './context';
 import type { StartVitals } from './vitals-load';
 
@@ -14,8 +15,7 @@ export const importVitals: VitalsLoader = () =>
   );
 
 // CLS is a unitless score; the others are milliseconds.
-const round = (m: MetricType): number =>
-  m.name === 'CLS' ? Math.round(m.value * 10000) / 10000 : Math.round(m.value * 10) / 10;
+const round = (m: MetricType, digits = m.name === 'CLS' ? 1e4 : 10): number => Math.round(m.value * digits) / digits;
 
 /**
  * Build the vitals capture module with a given loader. Each metric becomes one
@@ -45,8 +45,9 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
     const report = (m: MetricType): void => {
       if (stopped) return;
       // Soft navigations belong to the page view current now; everything else to the load.
-      if (m.navigationType !== 'soft-navigation') rememberLoadView();
-      const pageViewId = m.navigationType === 'soft-navigation' ? ctx.pageViewId?.() : loadView;
+      const soft = m.navigationType === 'soft-navigation';
+      if (!soft) rememberLoadView();
+      const pageViewId = soft ? ctx.pageViewId?.() : loadView;
       const properties: Record<string, unknown> = {
         name: m.name,
         value: round(m),
@@ -75,10 +76,9 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
     // onRoute runs before the next page_view: the current id is still the load's (or the last one's).
     const offRoute = ctx.onRoute(rememberLoadView);
     // Metrics after a back/forward-cache restore belong to the restored page view.
-    const onPageShow = (e: PageTransitionEvent): void => {
-      if (e.persisted) loadView = undefined;
-    };
-    ctx.win.addEventListener('pageshow', onPageShow, true);
+    const offPageShow = listen(ctx.win, 'pageshow', (e) => {
+      if ((e as PageTransitionEvent).persisted) loadView = undefined;
+    });
 
     loadVitals(ctx).then(
       (start) => {
@@ -92,7 +92,7 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
       unsubscribe?.();
       offLeave();
       offRoute();
-      ctx.win.removeEventListener('pageshow', onPageShow, true);
+      offPageShow();
     };
   };
 }

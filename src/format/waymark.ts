@@ -11,39 +11,42 @@ import type { WaymarkEvent } from '../types';
 export function encodeWaymark(events: WaymarkEvent[], sentAt: string): string {
   if (events.length < 2) return JSON.stringify({ v: 2, sentAt, events });
   const shared: Record<string, unknown> = {};
-  const sharedJson: Record<string, string> = {};
+  const sharedJson = new Map<string, string>();
   for (const key of Object.keys(events[0]!)) {
-    if (key === 'id') continue;
-    const common = mostCommon(events, key);
-    // Sharing pays only when the value repeats.
-    if (common && common.count > 1) {
-      shared[key] = common.value;
-      sharedJson[key] = common.json;
+    const json = key === 'id' ? undefined : mostCommon(events, key);
+    if (json !== undefined) {
+      sharedJson.set(key, json);
+      // Parsed back from its JSON, the value serializes to exactly that JSON again.
+      shared[key] = JSON.parse(json);
     }
   }
   const slim = events.map((event) => {
     const own: Record<string, unknown> = {};
     for (const key in event) {
       const value = (event as unknown as Record<string, unknown>)[key];
-      if (!(key in sharedJson) || JSON.stringify(value) !== sharedJson[key]) own[key] = value;
+      if (JSON.stringify(value) !== sharedJson.get(key)) own[key] = value;
     }
     return own;
   });
   return JSON.stringify({ v: 2, sentAt, shared, events: slim });
 }
 
-/** The JSON value of `key` most events have, when every event has the key. */
-function mostCommon(events: WaymarkEvent[], key: string): { value: unknown; json: string; count: number } | undefined {
-  const tally = new Map<string, { value: unknown; json: string; count: number }>();
+/**
+ * The JSON of the value of `key` most events have (the first seen on a tie),
+ * when every event has the key and that value repeats (sharing pays only then).
+ */
+function mostCommon(events: WaymarkEvent[], key: string): string | undefined {
+  const counts = new Map<string, number>();
   for (const event of events) {
     const value = (event as unknown as Record<string, unknown>)[key];
     if (value === undefined) return undefined;
     const json = JSON.stringify(value);
-    const seen = tally.get(json);
-    if (seen) seen.count++;
-    else tally.set(json, { value, json, count: 1 });
+    counts.set(json, (counts.get(json) ?? 0) + 1);
   }
-  let best: { value: unknown; json: string; count: number } | undefined;
-  for (const entry of tally.values()) if (!best || entry.count > best.count) best = entry;
+  let best: string | undefined;
+  let most = 1;
+  counts.forEach((count, json) => {
+    if (count > most) [most, best] = [count, json];
+  });
   return best;
 }

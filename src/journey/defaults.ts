@@ -8,18 +8,18 @@ export const DEFAULT_ORDER: readonly string[] = ['awareness', 'consideration', '
 
 /**
  * Where each default stage goes when `stages.order` is custom: the first name
- * in its list that the order contains (compared case-insensitively). A default
+ * in its list (space-separated) that the order contains (compared case-insensitively). A default
  * rule whose stage finds no home is dropped. E.g. with awareness,
  * consideration, decision, post-purchase, the purchase, retention and
  * advocacy rules all tag `post-purchase`.
  */
-export const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  awareness: ['awareness', 'attention', 'discovery'],
-  consideration: ['consideration', 'interest', 'evaluation'],
-  decision: ['decision', 'intent', 'desire'],
-  purchase: ['purchase', 'conversion', 'action', 'post-purchase', 'customer'],
-  retention: ['retention', 'post-purchase', 'loyalty', 'customer'],
-  advocacy: ['advocacy', 'post-purchase', 'loyalty', 'referral'],
+const STAGE_ALIASES: Readonly<Record<string, string>> = {
+  awareness: 'awareness attention discovery',
+  consideration: 'consideration interest evaluation',
+  decision: 'decision intent desire',
+  purchase: 'purchase conversion action post-purchase customer',
+  retention: 'retention post-purchase loyalty customer',
+  advocacy: 'advocacy post-purchase loyalty referral',
 };
 
 /**
@@ -203,6 +203,11 @@ const CHECKOUT_FORM = /checkout|payment|place.?order|purchase|kasse|bestell|comm
 
 type Default = StageRule & { stage: keyof typeof STAGE_ALIASES };
 
+/** A default rule named `default:<name>`, matched by a test of the event or by a CSS selector. */
+function rule(stage: Default['stage'], name: string, type: Default['type'], test: string | ((e: WaymarkEvent) => boolean)): Default {
+  return { stage, name: `default:${name}`, type, [typeof test === 'string' ? 'selector' : 'match']: test };
+}
+
 /** One page rule per concept group: stage, rule name, concept letters. */
 const PAGES: ReadonlyArray<[Default['stage'], string, string]> = [
   ['purchase', 'purchase', 'P'],
@@ -218,29 +223,23 @@ const PAGES: ReadonlyArray<[Default['stage'], string, string]> = [
 ];
 
 const DEFAULTS: readonly Default[] = [
-  { stage: 'purchase', name: 'default:checkout-submit', type: 'form_submit', match: (e) => CHECKOUT_FORM.test(`${e.form?.id ?? ''} ${e.form?.name ?? ''} ${e.form?.action ?? ''}`.toLowerCase()) },
+  rule('purchase', 'checkout-submit', 'form_submit', (e) => CHECKOUT_FORM.test([e.form?.id, e.form?.name, e.form?.action].join(' ').toLowerCase())),
   // Advocacy before decision: "Share" is never a purchase intent.
-  { stage: 'advocacy', name: 'default:share-click', type: 'click', match: (e) => clickConcept(e) === 'R' || SHARE_HREF.test(e.target?.href ?? '') },
-  { stage: 'advocacy', name: 'default:share-button', type: 'click', selector: '[data-share],.share-button,.share-btn,.social-share' },
-  { stage: 'decision', name: 'default:decision-click', type: 'click', match: (e) => 'PSCO'.includes(clickConcept(e) || '-') },
-  {
-    stage: 'decision',
-    name: 'default:add-to-cart-button',
-    type: ['click', 'form_submit'],
-    selector:
-      '.add-to-cart,.add_to_cart,.addtocart,.add_to_cart_button,.single_add_to_cart_button,[name="add-to-cart"],[data-action="add-to-cart"],[data-add-to-cart],form[action*="/cart/add"]',
-  },
-  ...PAGES.map(([stage, name, letters]): Default => ({ stage, name: `default:${name}-page`, type: 'page_view', match: (e) => letters.includes(concept(e) || '-') })),
+  rule('advocacy', 'share-click', 'click', (e) => clickConcept(e) === 'R' || SHARE_HREF.test(e.target?.href ?? '')),
+  rule('advocacy', 'share-button', 'click', '[data-share],.share-button,.share-btn,.social-share'),
+  rule('decision', 'decision-click', 'click', (e) => 'PSCO'.includes(clickConcept(e) || '-')),
+  rule(
+    'decision',
+    'add-to-cart-button',
+    ['click', 'form_submit'],
+    '.add-to-cart,.add_to_cart,.addtocart,.add_to_cart_button,.single_add_to_cart_button,[name="add-to-cart"],[data-action="add-to-cart"],[data-add-to-cart],form[action*="/cart/add"]',
+  ),
+  ...PAGES.map(([stage, name, letters]) => rule(stage, `${name}-page`, 'page_view', (e) => letters.includes(concept(e) || '-'))),
   // Content (blog, guides, webinars, …) starts the journey of a first visit; later visits keep their stage.
-  { stage: 'awareness', name: 'default:content-page', type: 'page_view', match: (e) => concept(e) === 'W' && firstVisit(e) },
+  rule('awareness', 'content-page', 'page_view', (e) => concept(e) === 'W' && firstVisit(e)),
   // Campaign landings last: a campaign that lands on /pricing is a pricing visit; the channel is kept in `context`.
-  { stage: 'awareness', name: 'default:campaign-landing', type: 'page_view', match: (e) => hasCampaign(e.page?.url ?? '') },
-  {
-    stage: 'awareness',
-    name: 'default:referrer-landing',
-    type: 'page_view',
-    match: (e) => /^(ai|organic_search|social)$/.test(referrerChannel(e.page?.referrer ?? '')),
-  },
+  rule('awareness', 'campaign-landing', 'page_view', (e) => hasCampaign(e.page?.url ?? '')),
+  rule('awareness', 'referrer-landing', 'page_view', (e) => /^(ai|organic_search|social)$/.test(referrerChannel(e.page?.referrer ?? ''))),
 ];
 
 /**
@@ -257,9 +256,9 @@ export function defaultRules(order: readonly string[]): StageRule[] {
   }
   const byLower = new Map(order.map((s) => [String(s).toLowerCase(), s]));
   const out: StageRule[] = [];
-  for (const rule of DEFAULTS) {
-    const alias = STAGE_ALIASES[rule.stage]!.find((a) => byLower.has(a));
-    if (alias) out.push({ ...rule, stage: byLower.get(alias)! });
+  for (const def of DEFAULTS) {
+    const alias = STAGE_ALIASES[def.stage]!.split(' ').find((a) => byLower.has(a));
+    if (alias) out.push({ ...def, stage: byLower.get(alias)! });
   }
   return out;
 }

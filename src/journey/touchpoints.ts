@@ -76,17 +76,7 @@ const isCampaignKey = (key: string): boolean => (key.startsWith('utm_') && key.l
 
 /** Whether the URL carries campaign parameters: any `utm_*` or a known click id (gclid, fbclid, msclkid, …). */
 export function hasCampaign(url: string): boolean {
-  for (const key of queryOf(url).keys()) if (isCampaignKey(key)) return true;
-  return false;
-}
-
-/** utm_* (without the prefix) and click ids found in the URL. */
-function campaignOf(p: Map<string, string>): Record<string, string> {
-  const campaign: Record<string, string> = {};
-  p.forEach((value, key) => {
-    if (isCampaignKey(key)) campaign[key.startsWith('utm_') ? key.slice(4) : key] = value;
-  });
-  return campaign;
+  return [...queryOf(url).keys()].some(isCampaignKey);
 }
 
 /** Channel from utm_medium / utm_source (lowercase), or '' when they say nothing. */
@@ -116,28 +106,34 @@ function fromUtm(medium: string, source: string, clickChannel: string): string {
  */
 export function classifyTouch(url: string, referrer: string, at: string): Touch {
   const p = queryOf(url);
-  const campaign = campaignOf(p);
-  let clickChannel = '';
-  for (const key of p.keys()) {
-    clickChannel = CLICK_IDS.get(key) ?? '';
-    if (clickChannel) break;
-  }
+  const campaign: Record<string, string> = {}; // utm_* (without the prefix) and click ids
+  let clickChannel = ''; // the channel of the first click id
+  p.forEach((value, key) => {
+    if (isCampaignKey(key)) campaign[key.startsWith('utm_') ? key.slice(4) : key] = value;
+    clickChannel ||= CLICK_IDS.get(key) ?? '';
+  });
+  const tagged = Object.keys(campaign).length > 0;
   const ref = hostOf(referrer);
-  const external = !!ref && bare(ref) !== bare(hostOf(url)) && !PASS_THROUGH_HOST.test(ref);
-  let channel = fromUtm((p.get('utm_medium') ?? '').toLowerCase(), (p.get('utm_source') ?? '').toLowerCase(), clickChannel);
+  const external = fromElsewhere(ref, hostOf(url));
+  const utm = (name: string): string => (p.get(name) ?? '').toLowerCase();
+  let channel = fromUtm(utm('utm_medium'), utm('utm_source'), clickChannel);
   if (!channel || (channel === 'other' && clickChannel)) channel = clickChannel;
   if (!channel) {
     channel = !external
-      ? Object.keys(campaign).length
+      ? tagged
         ? 'other' // campaign fields that name no source or medium
         : 'direct'
       : hostChannel(ref) || 'referral';
   }
   const touch: Touch = { channel, at };
   if (external) touch.referrer = ref;
-  if (Object.keys(campaign).length) touch.campaign = campaign;
+  if (tagged) touch.campaign = campaign;
   return touch;
 }
+
+/** Whether a referring host is another site: not the site's own host (`www.` ignored), nor a payment or sign-in provider returning the visitor. */
+const fromElsewhere = (ref: string, host: string): boolean =>
+  !!ref && bare(ref) !== bare(host) && !PASS_THROUGH_HOST.test(ref);
 
 /**
  * Whether this page starts a new touch: it carries campaign parameters
@@ -146,7 +142,5 @@ export function classifyTouch(url: string, referrer: string, at: string): Touch 
  * visitor).
  */
 export function isNewTouch(url: string, referrer: string, currentHost: string): boolean {
-  if (hasCampaign(url)) return true;
-  const ref = hostOf(referrer);
-  return !!ref && bare(ref) !== bare(String(currentHost || '').toLowerCase()) && !PASS_THROUGH_HOST.test(ref);
+  return hasCampaign(url) || fromElsewhere(hostOf(referrer), String(currentHost || '').toLowerCase());
 }
