@@ -19,8 +19,7 @@ export interface Consent {
  */
 export function createConsent(kv: KV, signalled: boolean, requireConsent: boolean): Consent {
   const stored = kv.get<string>('consent');
-  let mode: ConsentMode =
-    stored === 'out' || (stored !== 'in' && signalled) ? 'off' : requireConsent && stored !== 'in' ? 'held' : 'on';
+  let mode: ConsentMode = stored === 'in' ? 'on' : stored === 'out' || signalled ? 'off' : requireConsent ? 'held' : 'on';
   const listeners = new Set<(mode: ConsentMode) => void>();
   kv.persist(mode === 'on');
   return {

@@ -96,7 +96,7 @@ function applyStage(input: CapturedEvent, deps: PipelineDeps): StageChange | und
   }
   event.stage = match.stage;
   event.stageRule = match.rule;
-  deps.debug(`${event.type} ${event.name ?? ''} → ${match.stage} (rule "${match.rule}")`);
+  deps.debug(`${event.type} ${event.name ?? ''} -> ${match.stage} (rule "${match.rule}")`);
   const moved = deps.journey.apply(match.stage, match.rule, Date.parse(event.timestamp));
   return moved ? { from: moved.from, to: match.stage, rule: match.rule, event } : undefined;
 }
@@ -104,12 +104,13 @@ function applyStage(input: CapturedEvent, deps: PipelineDeps): StageChange | und
 /** The `stage_change` event that follows the event which moved the journey. */
 function stageChangeEvent(cause: WaymarkEvent, change: StageChange, seq: number, id: string): WaymarkEvent {
   const { name: _name, target: _target, form: _form, traits: _traits, ...rest } = cause;
+  const { event: _event, ...properties } = change; // from, to, rule
   return {
     ...rest,
     id,
     type: 'stage_change',
     seq,
-    properties: { from: change.from, to: change.to, rule: change.rule },
+    properties,
     stageRule: change.rule,
     context: { ...cause.context },
   };

@@ -49,7 +49,7 @@ function say(level: 'debug' | 'warn' | 'error', message: string, data?: unknown)
 /** Start tracking. Never throws: bad options are reported and ignored; without a browser (SSR) the tracker does nothing. */
 export function createTrackerWith(options: Options, internals: Internals = {}): Tracker {
   const win = internals.window ?? (typeof window === 'undefined' ? undefined : window);
-  if (!win || !win.document) return createNoopTracker();
+  if (!win?.document) return createNoopTracker();
   try {
     const config = resolveConfig(options, (m) => say('error', m), (m) => say('warn', m));
     return config ? start(win, config, internals) : createNoopTracker();

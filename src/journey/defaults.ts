@@ -115,7 +115,7 @@ function phrase(parts: string[]): string {
 /** A path segment or route value split into folded words. */
 function split(s: string): string[] {
   try {
-    if (s.includes('%')) s = decodeURIComponent(s);
+    s = decodeURIComponent(s);
   } catch {
     // keep it raw
   }
@@ -164,15 +164,7 @@ const pageConcept = memo((page) => {
   });
   return RANK[best] ?? '';
 });
-/** `f` remembering its answer for the last event: several default rules ask about each event. */
-function perEvent(f: (e: WaymarkEvent) => string): (e: WaymarkEvent) => string {
-  let last: WaymarkEvent | undefined;
-  let v = '';
-  return (e) => (e === last ? v : (v = f((last = e))));
-}
-
-/** The concept of the event's page. */
-const concept = perEvent((e) => pageConcept(`${e.page?.path}\n${e.page?.url}`));
+const concept = (e: WaymarkEvent): string => pageConcept(`${e.page?.path}\n${e.page?.url}`);
 const referrerChannel = memo((referrer) => hostChannel(hostOf(referrer)));
 
 /**
@@ -182,8 +174,9 @@ const referrerChannel = memo((referrer) => hostChannel(hostOf(referrer)));
  * word only as the whole text: "Cart organizer, 3 pack" and "Thank you cards"
  * are product cards.
  */
-const clickConcept = perEvent((e) => {
-  for (const line of `${e.name ?? ''}\n${e.target?.text ?? ''}`.split('\n')) {
+const clickConcept = (e: WaymarkEvent): string => textConcept(`${e.name ?? ''}\n${e.target?.text ?? ''}`);
+const textConcept = memo((text) => {
+  for (const line of text.split('\n')) {
     const parts = split(line).slice(0, 5);
     for (let n = parts.length; n; n--) {
       const c = phrase(parts.slice(0, n)).toUpperCase();
