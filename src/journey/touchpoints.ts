@@ -14,12 +14,12 @@ const CLICK_IDS: ReadonlyMap<string, string> = new Map(
   }).flatMap(([channel, ids]) => ids.split(' ').map((id) => [id, channel] as const)),
 );
 
-const EMAIL = /^(?:e[-_]?mail|mail|newsletter)s?$/;
-const AFFILIATE = /^(?:affiliates?|partners?)$/;
+const EMAIL = /^(?:(?:e[-_]?)?mail|newsletter)s?$/;
+const AFFILIATE = /^(?:affiliate|partner)s?$/;
 const DISPLAY = /^(?:display|banner|cpm|expandable|interstitial|programmatic|native)$/;
 // GA4's paid-medium pattern: cpc, ppc, cpv, cpa, paid, paidsearch, paid_social, retargeting…
 const PAID = /^(?:.*cp.*|ppc|retargeting|paid.*)$/;
-const SOCIAL = /^(?:social|social[-_ ]?(?:network|media)|sm)$/;
+const SOCIAL = /^(?:social(?:[-_ ]?(?:network|media))?|sm)$/;
 
 // AI assistants before search engines: gemini.google.com is not a Google search.
 const AI_HOST =
@@ -31,7 +31,7 @@ const SOCIAL_HOST =
 const EMAIL_HOST = /^(?:web)?mail\.|^outlook\.(?:live|office|office365)\.com$|^com\.google\.android\.gm$/;
 // Payment and sign-in providers send visitors back mid-visit: not a new touch.
 const PASS_THROUGH_HOST =
-  /(?:^|\.)(?:paypal\.com|stripe\.com|klarna\.com|adyen\.com|mollie\.com|pay\.google\.com|accounts\.google\.com|login\.microsoftonline\.com|login\.live\.com|appleid\.apple\.com|auth0\.com|okta\.com)$/;
+  /(?:^|\.)(?:(?:paypal|stripe|klarna|adyen|mollie|auth0|okta)\.com|(?:pay|accounts)\.google\.com|login\.(?:microsoftonline|live)\.com|appleid\.apple\.com)$/;
 
 const MAX_VALUE = 200;
 
