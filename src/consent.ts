@@ -26,9 +26,10 @@ export function createConsent(kv: KV, signalled: boolean, requireConsent: boolea
     mode: () => mode,
     choose(choice) {
       const next: ConsentMode = choice === 'in' ? 'on' : 'off';
+      // The choice itself is always written; after an opt-out nothing else is.
       kv.persist(true);
       kv.set('consent', choice);
-      if (next === 'off') kv.persist(false);
+      kv.persist(next === 'on');
       if (next === mode) return;
       mode = next;
       for (const listener of listeners) listener(mode);

@@ -15,13 +15,13 @@ export interface RawPage {
  * answer is kept: once per page, not once per event.
  */
 export function createPageDescriber(scrub: (url: string) => string): (raw: RawPage) => PageInfo {
-  let lastKey = '';
-  let last: PageInfo | undefined;
+  let lastKey = ''; // never a key: a key holds two line breaks
+  let last: PageInfo;
   return (raw) => {
     const key = `${raw.url}\n${raw.title}\n${raw.referrer}`;
-    if (key !== lastKey || !last) {
-      lastKey = key;
+    if (key !== lastKey) {
       last = describe(raw, scrub);
+      lastKey = key;
     }
     return { ...last };
   };

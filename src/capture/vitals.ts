@@ -30,9 +30,10 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
     let unsubscribe: (() => void) | undefined;
     // The page view the current document load (or bfcache restore) belongs to:
     // LCP, CLS and INP are reported at page hide, possibly after SPA route changes.
-    let loadView = ctx.pageViewId?.();
+    const currentView = () => ctx.pageViewId?.();
+    let loadView = currentView();
     const rememberLoadView = (): void => {
-      if (loadView === undefined) loadView = ctx.pageViewId?.();
+      loadView ??= currentView();
     };
     const held = new Map<string, Record<string, unknown>>(); // page view + metric → latest value
     const sent = new Set<string>();
@@ -47,7 +48,7 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
       // Soft navigations belong to the page view current now; everything else to the load.
       const soft = m.navigationType === 'soft-navigation';
       if (!soft) rememberLoadView();
-      const pageViewId = soft ? ctx.pageViewId?.() : loadView;
+      const pageViewId = soft ? currentView() : loadView;
       const properties: Record<string, unknown> = {
         name: m.name,
         value: round(m),

@@ -8,18 +8,18 @@ export const DEFAULT_ORDER: readonly string[] = ['awareness', 'consideration', '
 
 /**
  * Where each default stage goes when `stages.order` is custom: the first name
- * in its list (space-separated) that the order contains (compared case-insensitively). A default
+ * in its list that the order contains (compared case-insensitively). A default
  * rule whose stage finds no home is dropped. E.g. with awareness,
  * consideration, decision, post-purchase, the purchase, retention and
  * advocacy rules all tag `post-purchase`.
  */
-const STAGE_ALIASES: Readonly<Record<string, string>> = {
-  awareness: 'awareness attention discovery',
-  consideration: 'consideration interest evaluation',
-  decision: 'decision intent desire',
-  purchase: 'purchase conversion action post-purchase customer',
-  retention: 'retention post-purchase loyalty customer',
-  advocacy: 'advocacy post-purchase loyalty referral',
+const STAGE_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  awareness: ['awareness', 'attention', 'discovery'],
+  consideration: ['consideration', 'interest', 'evaluation'],
+  decision: ['decision', 'intent', 'desire'],
+  purchase: ['purchase', 'conversion', 'action', 'post-purchase', 'customer'],
+  retention: ['retention', 'post-purchase', 'loyalty', 'customer'],
+  advocacy: ['advocacy', 'post-purchase', 'loyalty', 'referral'],
 };
 
 /**
@@ -250,7 +250,7 @@ export function defaultRules(order: readonly string[]): StageRule[] {
   const byLower = new Map(order.map((s) => [String(s).toLowerCase(), s]));
   const out: StageRule[] = [];
   for (const def of DEFAULTS) {
-    const alias = STAGE_ALIASES[def.stage]!.split(' ').find((a) => byLower.has(a));
+    const alias = STAGE_ALIASES[def.stage]!.find((a) => byLower.has(a));
     if (alias) out.push({ ...def, stage: byLower.get(alias)! });
   }
   return out;
