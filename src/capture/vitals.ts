@@ -38,8 +38,8 @@ export function createCaptureVitals(loadVitals: VitalsLoader): CaptureModule {
     const held = new Map<string, Record<string, unknown>>(); // page view + metric → latest value
     const sent = new Set<string>();
 
+    // Only ever given a key not sent yet: `report` holds nothing already sent, and a held value leaves `held` when sent.
     const send = (properties: Record<string, unknown>, key: string): void => {
-      if (sent.has(key)) return;
       sent.add(key);
       ctx.emit('web_vital', { properties });
     };
