@@ -71,8 +71,9 @@ export function createIntake(d: IntakeDeps): Intake {
    */
   function capture(type: string, data: Captured & { traits?: Record<string, unknown> }, element?: Element | null) {
     d.beforeCapture?.(type);
-    const raw = d.rawPage();
-    if (referrer !== undefined) raw.referrer = referrer;
+    // The reader's object is shared by the events of a page: never changed in place.
+    let raw = d.rawPage();
+    if (referrer !== undefined) raw = { ...raw, referrer };
     const held: Held = { type, data, element, at: d.now(), raw, page: leaving, userId: identity.current().userId, pageViewId };
     if (type === 'page_view') {
       // Later events of this page carry its id: known now.

@@ -10,6 +10,23 @@ export interface RawPage {
 }
 
 /**
+ * Read the page as it is now. While URL, title and referrer stay the same the
+ * same object is returned: a burst of calls then holds one page, not one copy
+ * per event, which keeps what the garbage collector must move small. Treat it
+ * as read-only.
+ */
+export function createPageReader(win: Window, doc: Document): () => RawPage {
+  let last: RawPage = { url: '', title: '', referrer: '' };
+  return () => {
+    const url = win.location.href;
+    const title = doc.title;
+    const referrer = doc.referrer;
+    if (url !== last.url || title !== last.title || referrer !== last.referrer) last = { url, title, referrer };
+    return last;
+  };
+}
+
+/**
  * Describe pages the way they leave the browser: URL and referrer scrubbed,
  * e-mails masked in the path and title. Scrubbing parses URLs, so the last
  * answer is kept: once per page, not once per event.

@@ -21,7 +21,7 @@ import { createSharedJourney } from './journey/shared';
 import { callEach, listen } from './lib/guard';
 import { createReporter } from './lib/plain';
 import { createNoopTracker } from './noop';
-import { createPageDescriber } from './page';
+import { createPageDescriber, createPageReader } from './page';
 import { createPluginRunner } from './plugins';
 import { privacySignal, scrubUrl } from './privacy';
 import { createKV, uid } from './storage';
@@ -96,7 +96,7 @@ function start(win: Window, c: Config, x: Internals): Tracker {
       rules: compileRules([...c.stages.rules, ...(c.stages.defaults ? defaultRules(c.stages.order) : [])], c.stages.order, error),
       beforeSend: plugins.size ? (e) => plugins.beforeSend(e, report) : (e) => e,
     },
-    rawPage: () => ({ url: win.location.href, title: doc.title, referrer: doc.referrer }),
+    rawPage: createPageReader(win, doc),
     describePage: createPageDescriber(scrub),
     beforeCapture: (type) => void (type !== 'page_view' && capture.beforeEvent()),
     now,
