@@ -14,9 +14,19 @@ export const guarded =
     }
   };
 
-/** Call each listener, isolating them from one another and from the caller. */
+/**
+ * Call each listener, isolating them from one another and from the caller.
+ * A plain loop, not `guarded` per listener: this runs for every captured event,
+ * and a wrapper made per call would be garbage made per call.
+ */
 export function callEach<A extends unknown[]>(listeners: Iterable<(...args: A) => void>, ...args: A): void {
-  for (const listener of listeners) guarded(listener)(...args);
+  for (const listener of listeners) {
+    try {
+      listener(...args);
+    } catch (err) {
+      console.error(LOG, err);
+    }
+  }
 }
 
 /** Add one listener for several event types; returns the function that removes them all. */

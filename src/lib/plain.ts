@@ -23,14 +23,27 @@ const keyPath = (path: string, key: string): string => (path ? `${path}.${key}` 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object' && !Array.isArray(v);
 
 /**
+ * The objects a walk is inside, innermost first, for cycles and the depth
+ * bound. A chain rather than an array, made only when an object has a value
+ * to walk into: the flat `{ plan: 'pro' }` of a typical track() call costs no
+ * allocation for it (track() is called in bursts; its garbage is its cost).
+ */
+interface Walk {
+  value: object;
+  up: Walk | undefined;
+  /** Objects in the chain up to and including this one. */
+  depth: number;
+}
+
+/**
  * A JSON-safe copy of `value`: cycles cut, BigInt to string, functions,
  * Symbols, DOM nodes, windows and undefined dropped, a throwing `toJSON` or
  * getter skipped, nesting bounded by MAX_DEPTH. Never throws.
  */
-export function toPlain(value: unknown, report: Report, path = '', ancestors: object[] = []): unknown {
+export function toPlain(value: unknown, report: Report, path = '', up?: Walk): unknown {
   if (isSimple(value) || value === undefined) return value;
   if (typeof value == 'number') return null; // NaN, Infinity: as JSON.stringify writes them
-  if (typeof value == 'object') return value && plainObject(value, report, path, ancestors);
+  if (typeof value == 'object') return value && plainObject(value, report, path, up);
   if (typeof value == 'bigint') {
     report('bigint', path);
     return String(value);
@@ -38,19 +51,25 @@ export function toPlain(value: unknown, report: Report, path = '', ancestors: ob
   report('unsupported', path); // function, symbol
 }
 
-function plainObject(value: object, report: Report, path: string, ancestors: object[]): unknown {
-  if (ancestors.includes(value)) return report('cycle', path);
-  if (ancestors.length >= MAX_DEPTH) return report('depth', path);
-  // One stack for the whole walk (pushed here, popped below): no array copied per level.
-  ancestors.push(value);
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The walk one level further in, inside `value`. */
+const enter = (value: object, up: Walk | undefined): Walk => ({ value, up, depth: (up?.depth ?? 0) + 1 });
+
+// No closures in here: one would make every call allocate a context, flat objects included.
+function plainObject(value: object, report: Report, path: string, up: Walk | undefined): unknown {
+  for (let w = up; w; w = w.up) if (w.value === value) return report('cycle', path);
+  if (up && up.depth >= MAX_DEPTH) return report('depth', path);
   try {
     if (isNode(value) || (value as Window).window === value) return report('unsupported', path);
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON == 'function') return toPlain(toJSON.call(value), report, path, ancestors);
-    if (Array.isArray(value)) return value.map((item, i) => toPlain(item, report, `${path}[${i}]`, ancestors) ?? null);
+    if (typeof toJSON == 'function') return toPlain(toJSON.call(value), report, path, enter(value, up));
+    if (Array.isArray(value)) return plainArray(value, report, path, enter(value, up));
     const out: Record<string, unknown> = {};
-    // Own enumerable keys, as JSON.stringify reads them.
-    for (const key of Object.keys(value)) {
+    let inside: Walk | undefined; // made for the first value that needs walking
+    // Own enumerable keys, as JSON.stringify reads them (for-in and a check: no key array per call).
+    for (const key in value) {
+      if (!hasOwn.call(value, key)) continue;
       let item: unknown;
       try {
         item = (value as Record<string, unknown>)[key];
@@ -58,7 +77,7 @@ function plainObject(value: object, report: Report, path: string, ancestors: obj
         report('throws', keyPath(path, key));
         continue;
       }
-      const plain = isSimple(item) ? item : toPlain(item, report, keyPath(path, key), ancestors);
+      const plain = isSimple(item) ? item : toPlain(item, report, keyPath(path, key), (inside ??= enter(value, up)));
       if (plain === undefined) continue;
       // A key named "__proto__" stays data and never changes the copy's prototype.
       if (key == '__proto__') Object.defineProperty(out, key, { value: plain, enumerable: true, writable: true, configurable: true });
@@ -67,9 +86,11 @@ function plainObject(value: object, report: Report, path: string, ancestors: obj
     return out;
   } catch {
     return report('throws', path);
-  } finally {
-    ancestors.pop();
   }
+}
+
+function plainArray(items: unknown[], report: Report, path: string, inside: Walk): unknown[] {
+  return items.map((item, i) => toPlain(item, report, `${path}[${i}]`, inside) ?? null);
 }
 
 /** A plain-object copy of `value` (anything that is not a plain object gives `{}`). */
