@@ -33,6 +33,7 @@ const BURST_N = 10000;
 const TRACK_DEADLINE_MS = 3000; // the 1,000 calls stop here if slower (per-call timing stays valid)
 const BURST_DEADLINE_MS = 3000; // a synchronous burst longer than this is stopped and reported as such
 const EXIT_N = 200;
+const QUIET_MS = 6000; // see the 1,000-call phase
 const BURST_CAP_MS = 15000; // the whole burst phase, persisted or not
 const burstGaveUp = new Map();
 const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
@@ -185,7 +186,9 @@ async function measure(browser, sdk, run, problems) {
     result.load = load;
     const since = Date.now();
     result.track = await page.evaluate(([t, n, d]) => window.__bench.trackTiming(t, n, 10, d), [tag('t'), TRACK_N, TRACK_DEADLINE_MS]);
-    if (!sdk.floor) await settle(since, { prefix: `${tag('t')}_`, expect: result.track.calls, quietMs: 3500, capMs: 20000 });
+    // Quiet for longer than any SDK's default send interval (waymark's is 5 s): an SDK's last,
+    // partial batch is sent on its timer, and leaving before it came would count it as lost.
+    if (!sdk.floor) await settle(since, { prefix: `${tag('t')}_`, expect: result.track.calls, quietMs: QUIET_MS, capMs: 20000 });
     result.net = { ...network(collector.since(since), `${tag('t')}_`), calls: result.track.calls };
     await context.close();
   }
