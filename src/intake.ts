@@ -135,7 +135,7 @@ export function createIntake(d: IntakeDeps): Intake {
     }
     identity.save();
     if (out.length) {
-      for (const e of out) debug(`${e.type} queued`, e);
+      if (debug) for (const e of out) debug(`${e.type} queued`, e);
       d.queue(out);
     }
     if (changes.length) d.onChanges(changes);

@@ -31,8 +31,8 @@ export interface PipelineDeps {
   beforeSend: (event: WaymarkEvent) => WaymarkEvent | null;
   scrub: (url: string) => string;
   newId: () => string;
-  /** Logs only in debug mode. */
-  debug: (msg: string, data?: unknown) => void;
+  /** The debug log; absent when not debugging, so no message is even built (this runs per event). */
+  debug?: (msg: string, data?: unknown) => void;
 }
 
 /** What one captured event became. */
@@ -96,7 +96,7 @@ function applyStage(input: CapturedEvent, deps: PipelineDeps): StageChange | und
   }
   event.stage = match.stage;
   event.stageRule = match.rule;
-  deps.debug(`${event.type} ${event.name ?? ''} -> ${match.stage} (rule "${match.rule}")`);
+  deps.debug?.(`${event.type} ${event.name ?? ''} -> ${match.stage} (rule "${match.rule}")`);
   const moved = deps.journey.apply(match.stage, match.rule, Date.parse(event.timestamp));
   return moved ? { from: moved.from, to: match.stage, rule: match.rule, event } : undefined;
 }

@@ -92,7 +92,7 @@ function start(win: Window, c: Config, x: Internals): Tracker {
   let pluginDrops = 0;
   const intake = createIntake({
     pipeline: {
-      identity, journey, scrub, newId: uid, debug: log,
+      identity, journey, scrub, newId: uid, debug: c.debug ? log : undefined,
       rules: compileRules([...c.stages.rules, ...(c.stages.defaults ? defaultRules(c.stages.order) : [])], c.stages.order, error),
       beforeSend: plugins.size ? (e) => plugins.beforeSend(e, report) : (e) => e,
     },
