@@ -21,6 +21,7 @@ export function createPageReader(win: Window, doc: Document): () => RawPage {
     const url = win.location.href;
     const title = doc.title;
     const referrer = doc.referrer;
+    // Compared field by field: an object made to compare would be the garbage this saves.
     if (url !== last.url || title !== last.title || referrer !== last.referrer) last = { url, title, referrer };
     return last;
   };
@@ -32,17 +33,18 @@ export function createPageReader(win: Window, doc: Document): () => RawPage {
  * answer is kept: once per page, not once per event.
  */
 export function createPageDescriber(scrub: (url: string) => string): (raw: RawPage) => PageInfo {
-  let lastKey = ''; // never a key: a key holds two line breaks
+  let lastRaw: RawPage | undefined;
   let last: PageInfo;
   return (raw) => {
-    const key = `${raw.url}\n${raw.title}\n${raw.referrer}`;
-    if (key !== lastKey) {
+    if (!lastRaw || !samePage(raw, lastRaw)) {
       last = describe(raw, scrub);
-      lastKey = key;
+      lastRaw = raw;
     }
     return { ...last };
   };
 }
+
+const samePage = (a: RawPage, b: RawPage): boolean => a.url === b.url && a.title === b.title && a.referrer === b.referrer;
 
 function describe(raw: RawPage, scrub: (url: string) => string): PageInfo {
   const url = scrub(raw.url);
